@@ -1,0 +1,110 @@
+/**
+ * The one configuration object: read once at start-up from the environment
+ * (and an optional qmtl.config.json), validated by zod, then passed down.
+ * Nothing else in the project reads process.env.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { TASK_QUEUES, type TaskQueue } from '../workflows/task-queues';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+/** Environment variable name → config field. The names are the public contract (README table). */
+const ENV_NAMES = {
+  port: 'QMTL_PORT',
+  home: 'QMTL_HOME',
+  adminKey: 'QMTL_ADMIN_KEY',
+  databaseUrl: 'QMTL_DATABASE_URL',
+  logLevel: 'QMTL_LOG_LEVEL',
+  maxBodyBytes: 'QMTL_MAX_BODY_BYTES',
+  workerQueues: 'QMTL_WORKER_QUEUES',
+  temporalAddress: 'TEMPORAL_ADDRESS',
+  temporalNamespace: 'TEMPORAL_NAMESPACE',
+  temporalApiKey: 'TEMPORAL_API_KEY',
+  temporalTlsCertPath: 'TEMPORAL_TLS_CERT_PATH',
+  temporalTlsKeyPath: 'TEMPORAL_TLS_KEY_PATH',
+  temporalUiPort: 'TEMPORAL_UI_PORT',
+  temporalDevPort: 'TEMPORAL_DEV_PORT',
+  temporalCliPath: 'TEMPORAL_CLI_PATH',
+  temporalTestServerPath: 'TEMPORAL_TEST_SERVER_PATH',
+} as const;
+
+type ConfigField = keyof typeof ENV_NAMES;
+
+export const configSchema = z.object({
+  port: port.default(8080),
+  home: z.string().min(1).default('.qmtl'),
+  adminKey: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  databaseUrl: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+  ),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  maxBodyBytes: z.coerce.number().int().min(1024).default(1_048_576),
+  workerQueues: z
+    .string()
+    .default(TASK_QUEUES.join(','))
+    .transform((v) => v.split(',').map((q) => q.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(TASK_QUEUES)).min(1)),
+  temporalAddress: optionalText,
+  temporalNamespace: z.string().min(1).default('default'),
+  temporalApiKey: optionalText,
+  temporalTlsCertPath: optionalText,
+  temporalTlsKeyPath: optionalText,
+  temporalUiPort: port.default(8233),
+  temporalDevPort: port.default(7233),
+  temporalCliPath: optionalText,
+  temporalTestServerPath: optionalText,
+});
+
+export type QmtlConfig = z.infer<typeof configSchema> & { workerQueues: TaskQueue[] };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parse configuration from an environment map (and `qmtl.config.json` in `cwd`
+ * when present; the environment wins). A bad value throws a ConfigError whose
+ * message names the variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): QmtlConfig {
+  const fromFile = readConfigFile(cwd);
+  const raw: Record<string, unknown> = { ...fromFile };
+  for (const [field, name] of Object.entries(ENV_NAMES)) {
+    const value = env[name];
+    if (value !== undefined) raw[field] = value;
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const field = String(issue.path[0]) as ConfigField;
+      return `${ENV_NAMES[field] ?? field}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const config = parsed.data as QmtlConfig;
+  return { ...config, home: path.resolve(cwd, config.home) };
+}
+
+function readConfigFile(cwd: string): Record<string, unknown> {
+  const file = path.join(cwd, 'qmtl.config.json');
+  if (!existsSync(file)) return {};
+  try {
+    const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new ConfigError('qmtl.config.json: must hold a JSON object');
+    }
+    return value as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`qmtl.config.json: ${(err as Error).message}`);
+  }
+}
