@@ -8,6 +8,9 @@
 
 export type Role = 'reader' | 'author' | 'operator' | 'admin';
 
+// Timestamps (createdAt, revokedAt, now) are ISO-8601 UTC strings as made by
+// Date#toISOString(); stores keep them as text and order by comparing them.
+
 export interface ApiKeyRecord {
   id: string;
   name: string;
@@ -21,7 +24,9 @@ export interface ApiKeyRecord {
 export interface ApiKeyRepo {
   /** Inserts a key; a second key with the same hash or id is refused (throws StoreConflictError). */
   create(record: ApiKeyRecord): Promise<void>;
+  /** Revoked keys are returned too, with revokedAt set; the caller decides. */
   findByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  /** Oldest first. */
   list(): Promise<ApiKeyRecord[]>;
   /** Marks a key revoked; false when no such active key exists. */
   revoke(id: string, at: string): Promise<boolean>;
@@ -38,7 +43,13 @@ export interface IdempotencyRepo {
    * `undefined` when the caller won the claim (and must later `complete` or
    * `release` it), otherwise the entry someone else already holds.
    */
-  claim(principal: string, key: string, requestHash: string, now: string): Promise<IdempotencyEntry | undefined>;
+  claim(
+    principal: string,
+    key: string,
+    requestHash: string,
+    now: string,
+  ): Promise<IdempotencyEntry | undefined>;
+  /** Stores the response to replay; only a pending claim is completed, anything else is left as is. */
   complete(principal: string, key: string, status: number, body: string, contentType: string): Promise<void>;
   /** Forgets a pending claim (the request failed before a response worth replaying). */
   release(principal: string, key: string): Promise<void>;
@@ -59,7 +70,7 @@ export interface StrategyRepo {
   /** Inserts unless the id exists; returns the stored record and whether this call created it. */
   putIfAbsent(record: StrategyRecord): Promise<{ created: boolean; record: StrategyRecord }>;
   get(strategyId: string): Promise<StrategyRecord | undefined>;
-  /** Newest first. */
+  /** Newest first: createdAt descending, ties broken by strategyId descending. */
   list(options: { limit: number; offset: number; worldId?: string }): Promise<StrategyRecord[]>;
 }
 

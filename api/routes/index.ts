@@ -1,0 +1,10 @@
+/** Every resource router of the Gateway beyond the built-in ones (health, keys, docs, metrics). */
+import type { Store } from '../../activities/store/port';
+import type { RouteSpec } from '../route';
+import type { TemporalGateway } from '../temporal-client';
+import { strategyRoutes } from './strategies';
+import { worldRoutes } from './worlds';
+
+export function resourceRoutes(deps: { store: Store; temporal: TemporalGateway }): RouteSpec[] {
+  return [...strategyRoutes(deps), ...worldRoutes(deps)];
+}

@@ -1,0 +1,137 @@
+/**
+ * The first vertical slice through the real stack: Gateway → Temporal dev
+ * server → worker → store, and back by query and visibility.
+ */
+import { INPUT_NODE, smaNode, submission } from '../fixtures/dags';
+import { runBadInputTable } from '../support/bad-input';
+import { recordHistory } from '../support/histories';
+import { bootStack, type Stack } from '../support/stack';
+import { retireWorldSignal } from '../../workflows/world';
+
+jest.setTimeout(120_000);
+
+async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let value = await probe();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    value = await probe();
+  }
+  return value;
+}
+
+describe('strategies and worlds through the Gateway', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await bootStack();
+    const world = await stack.api('POST', '/v1/worlds', { id: 'crypto-majors', name: 'Crypto majors' });
+    expect(world.status).toBe(201);
+  });
+  afterAll(async () => {
+    // Retire the world so its recorded history is complete: replay only checks commands that history shows.
+    const handle = stack.client.workflow.getHandle('world:crypto-majors');
+    await handle.signal(retireWorldSignal, { reason: 'test over' });
+    await handle.result();
+    await recordHistory(stack.client, 'world:crypto-majors', 'created-retired');
+    await stack.close();
+  });
+
+  it('answers a world from its workflow, and refuses a second world with the same id', async () => {
+    const got = await stack.api('GET', '/v1/worlds/crypto-majors');
+    expect(got.status).toBe(200);
+    expect(got.body).toMatchObject({ id: 'crypto-majors', name: 'Crypto majors', allow_live: false, state: 'ACTIVE' });
+    const again = await stack.api('POST', '/v1/worlds', { id: 'crypto-majors' });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('E_DUPLICATE');
+    expect((await stack.api('GET', '/v1/worlds/nowhere')).body.code).toBe('E_NOT_FOUND');
+  });
+
+
+  it('submits a DAG, runs its workflow with search attributes, and refuses the same DAG again', async () => {
+    const first = await stack.api('POST', '/v1/strategies', submission([INPUT_NODE, smaNode('20')], ['crypto-majors']));
+    expect(first.status).toBe(202);
+    const id: string = first.body.strategy_id;
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.body).toMatchObject({ workflow_id: `strategy:${id}`, status: 'queued', node_count: 2 });
+    expect(first.headers.get('location')).toBe(`/v1/strategies/${id}`);
+
+    const running = await eventually(
+      () => stack.api('GET', `/v1/strategies/${id}`),
+      (r) => r.body?.status === 'running',
+    );
+    expect(running.body).toMatchObject({
+      strategy_id: id,
+      status: 'running',
+      node_count: 2,
+      bindings: [{ world_id: 'crypto-majors', effective_mode: 'compute-only', reason: 'no_decision' }],
+    });
+
+    // Same DAG, nodes reversed and sent as base64: same content, same id, 409.
+    const dagText = `{"nodes":[${smaNode('20')},${INPUT_NODE}]}`;
+    const again = await stack.api('POST', '/v1/strategies', {
+      dag_json: Buffer.from(dagText).toString('base64'),
+      world_ids: ['crypto-majors'],
+    });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: 'E_DUPLICATE', strategy_id: id });
+
+    const listed = await eventually(
+      async () => {
+        const out = [];
+        for await (const wf of stack.client.workflow.list({ query: `QmtlStrategyId = '${id}'` })) out.push(wf);
+        return out;
+      },
+      (out) => out.length === 1,
+    );
+    expect(listed[0]?.workflowId).toBe(`strategy:${id}`);
+    expect(listed[0]?.typedSearchAttributes.get({ name: 'QmtlWorldId', type: 'KEYWORD_LIST' } as never)).toEqual([
+      'crypto-majors',
+    ]);
+
+    const stop = await stack.api('POST', `/v1/strategies/${id}/stop`, { reason: 'test over' });
+    expect(stop.status).toBe(202);
+    const stopped = await eventually(
+      () => stack.api('GET', `/v1/strategies/${id}`),
+      (r) => r.body?.status === 'stopped',
+    );
+    expect(stopped.body.stop_reason).toBe('test over');
+    expect((await stack.api('POST', `/v1/strategies/${id}/stop`)).body.code).toBe('E_CONFLICT');
+    await recordHistory(stack.client, `strategy:${id}`, 'submitted-running-stopped');
+  });
+
+  it('keeps a float literal: window 20.0 is a different strategy from window 20', async () => {
+    const res = await stack.api('POST', '/v1/strategies', submission([INPUT_NODE, smaNode('20.0')], ['crypto-majors']));
+    expect(res.status).toBe(202);
+    const int = await stack.store.strategies.list({ limit: 10, offset: 0 });
+    expect(int.find((s) => s.strategyId === res.body.strategy_id)?.dagJson).toContain('"window":20.0');
+  });
+
+  it('refuses DAG problems with their codes', async () => {
+    const missing = await stack.api(
+      'POST',
+      '/v1/strategies',
+      submission([INPUT_NODE.replace(',"period":200', '')], ['crypto-majors']),
+    );
+    expect(missing.status).toBe(400);
+    expect(missing.body).toMatchObject({ code: 'E_NODE_ID_FIELDS', errors: [{ path: 'dag.nodes.0' }] });
+
+    const noWorld = await stack.api('POST', '/v1/strategies', submission([INPUT_NODE], ['atlantis']));
+    expect(noWorld.status).toBe(404);
+    expect(noWorld.body).toMatchObject({ code: 'E_NOT_FOUND', world_id: 'atlantis' });
+
+    const both = await stack.api('POST', '/v1/strategies', {
+      dag: { nodes: [] },
+      dag_json: 'e30=',
+      world_ids: ['crypto-majors'],
+    });
+    expect(both.body.code).toBe('E_VALIDATION');
+  });
+
+  it('refuses bad input on every endpoint with 4xx problem+json, never 5xx', async () => {
+    const failures = await runBadInputTable(stack.url, stack.adminKey, stack.routes, {
+      maxBodyBytes: stack.config.maxBodyBytes,
+    });
+    expect(failures).toEqual([]);
+  });
+});

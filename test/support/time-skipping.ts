@@ -1,0 +1,26 @@
+/**
+ * Time-skipping test environments on the binary global-setup resolved
+ * (QMTL_TEST_SERVER_PATH), so workflow tests run offline; without it the SDK
+ * downloads the test server (machines with internet only). The Qmtl* search
+ * attributes are registered on it as on every other server: workflows upsert
+ * them, and the test server refuses unknown ones.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { QMTL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const path = process.env.QMTL_TEST_SERVER_PATH;
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: path ? { type: 'existing-path', path } : { type: 'cached-download' } },
+  });
+  // The Java test server implements AddSearchAttributes but not List, so
+  // workers/search-attributes-setup (which lists first) cannot be used here.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      QMTL_SEARCH_ATTRIBUTES.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
+    ),
+  });
+  return env;
+}

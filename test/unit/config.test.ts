@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../workers/config';
+
+describe('loadConfig', () => {
+  let cwd: string;
+  beforeEach(() => {
+    cwd = mkdtempSync(path.join(os.tmpdir(), 'qmtl-config-'));
+  });
+  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it('has the documented defaults', () => {
+    const config = loadConfig({}, cwd);
+    expect(config).toMatchObject({
+      port: 8080,
+      home: path.join(cwd, '.qmtl'),
+      temporalNamespace: 'default',
+      temporalUiPort: 8233,
+      temporalDevPort: 7233,
+      workerQueues: ['qmtl-control', 'qmtl-data', 'qmtl-exec'],
+    });
+    expect(config.temporalAddress).toBeUndefined();
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.adminKey).toBeUndefined();
+  });
+
+  it('names the variable of a bad value', () => {
+    expect(() => loadConfig({ QMTL_PORT: 'abc' }, cwd)).toThrow(ConfigError);
+    expect(() => loadConfig({ QMTL_PORT: 'abc' }, cwd)).toThrow(/QMTL_PORT/);
+    expect(() => loadConfig({ QMTL_DATABASE_URL: 'mysql://x' }, cwd)).toThrow(/QMTL_DATABASE_URL/);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ TEMPORAL_ADDRESS: '  ', QMTL_DATABASE_URL: '' }, cwd)).toMatchObject({
+      temporalAddress: undefined,
+      databaseUrl: undefined,
+    });
+  });
+
+  it('merges qmtl.config.json, and the environment wins', () => {
+    writeFileSync(
+      path.join(cwd, 'qmtl.config.json'),
+      JSON.stringify({ port: 9090, temporalNamespace: 'from-file', workerQueues: 'qmtl-data' }),
+    );
+    const config = loadConfig({ TEMPORAL_NAMESPACE: 'from-env' }, cwd);
+    expect(config.port).toBe(9090);
+    expect(config.workerQueues).toEqual(['qmtl-data']);
+    expect(config.temporalNamespace).toBe('from-env');
+  });
+
+  it('refuses a qmtl.config.json that is not an object', () => {
+    writeFileSync(path.join(cwd, 'qmtl.config.json'), '[1, 2]');
+    expect(() => loadConfig({}, cwd)).toThrow(/qmtl\.config\.json/);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Worker wiring: one Temporal worker per configured task queue, all sharing
+ * one workflow bundle and one set of activities over the process's store.
+ */
+import {
+  bundleWorkflowCode,
+  Runtime,
+  Worker,
+  type LogLevel,
+  type LogMetadata,
+  type NativeConnection,
+  type WorkflowBundle,
+} from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Store } from '../activities/store/port';
+import type { QmtlConfig } from './config';
+import type { Logger } from './logger';
+
+export interface RunningWorkers {
+  /** Resolves when every worker has stopped (after shutdown, or on a fatal error). */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/**
+ * Routes the SDK's own logs (worker state changes, workflow `log.*` calls)
+ * into the process's pino logger, so they obey QMTL_LOG_LEVEL. Once per
+ * process, before the first worker.
+ */
+export function installTemporalRuntime(log: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const sdkLog = log.child({ component: 'temporal-sdk' });
+  const emit = (level: LogLevel, message: string, meta?: LogMetadata): void => {
+    const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[level];
+    sdkLog[method](meta ?? {}, message);
+  };
+  try {
+    Runtime.install({
+      logger: {
+        log: emit,
+        trace: (m, meta) => emit('TRACE', m, meta),
+        debug: (m, meta) => emit('DEBUG', m, meta),
+        info: (m, meta) => emit('INFO', m, meta),
+        warn: (m, meta) => emit('WARN', m, meta),
+        error: (m, meta) => emit('ERROR', m, meta),
+      },
+    });
+  } catch {
+    // A runtime already exists in this process (e.g. a test environment made one); keep it.
+  }
+}
+
+let cachedBundle: Promise<WorkflowBundle> | undefined;
+
+/** Bundles workflows/ once per process (webpack takes seconds). */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  cachedBundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+  });
+  return cachedBundle;
+}
+
+export async function runWorkers(options: {
+  config: Pick<QmtlConfig, 'temporalNamespace' | 'workerQueues'>;
+  connection: NativeConnection;
+  store: Store;
+  log: Logger;
+}): Promise<RunningWorkers> {
+  const { config, connection, store, log } = options;
+  installTemporalRuntime(log);
+  const bundle = await workflowBundle();
+  const activities = createActivities(store);
+  const workers = await Promise.all(
+    config.workerQueues.map((taskQueue) =>
+      Worker.create({ connection, namespace: config.temporalNamespace, taskQueue, workflowBundle: bundle, activities }),
+    ),
+  );
+  const done = Promise.all(
+    workers.map((worker, i) =>
+      worker.run().catch((err: unknown) => {
+        log.error({ err, taskQueue: config.workerQueues[i] }, 'worker stopped with an error');
+        throw err;
+      }),
+    ),
+  ).then(() => undefined);
+  log.info({ taskQueues: config.workerQueues }, 'workers polling');
+  return {
+    done,
+    async shutdown() {
+      for (const worker of workers) {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      }
+      await done.catch(() => undefined);
+    },
+  };
+}

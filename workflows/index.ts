@@ -1,0 +1,3 @@
+/** Every workflow type the workers register; the bundle entry point. */
+export { strategyWorkflow } from './strategy';
+export { worldWorkflow } from './world';

@@ -1,0 +1,102 @@
+/**
+ * strategy:{strategyId} — one submission's lifecycle (SPEC §4): queued →
+ * processing (load the stored DAG, bind worlds default-safe) → running until
+ * stopped. The DAG itself never enters the history; only its id does.
+ */
+import {
+  condition,
+  defineQuery,
+  defineSignal,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  ActivityFailure,
+} from '@temporalio/workflow';
+import { nextStrategyStatus, type StrategyEvent, type StrategyStatus } from '../domain/strategy/lifecycle';
+import type { StrategyActivities } from '../activities/strategy';
+import { storeCall } from './activity-options';
+import { QmtlStatus } from './search-attributes';
+
+export interface StrategyWorkflowInput {
+  strategyId: string;
+  worldIds: string[];
+  owner: string;
+  submittedAt: string;
+}
+
+/** Until WorldService decides, every binding is compute-only (the default-safe rule). */
+export interface WorldBinding {
+  worldId: string;
+  effectiveMode: 'compute-only';
+  reason: string;
+}
+
+export interface StrategyState {
+  strategyId: string;
+  status: StrategyStatus;
+  worldIds: string[];
+  owner: string;
+  submittedAt: string;
+  nodeCount?: number;
+  bindings: WorldBinding[];
+  transitions: Array<{ status: StrategyStatus; at: string }>;
+  stopReason?: string;
+  error?: string;
+}
+
+export const strategyStatusQuery = defineQuery<StrategyState>('status');
+export const stopStrategySignal = defineSignal<[{ reason?: string }]>('stop');
+
+const { loadStrategyDigest } = proxyActivities<StrategyActivities>(storeCall);
+
+export async function strategyWorkflow(input: StrategyWorkflowInput): Promise<StrategyState> {
+  const state: StrategyState = {
+    ...input,
+    status: 'queued',
+    bindings: [],
+    transitions: [{ status: 'queued', at: new Date().toISOString() }],
+  };
+  let stopRequested = false;
+
+  setHandler(strategyStatusQuery, () => state);
+  setHandler(stopStrategySignal, ({ reason }) => {
+    stopRequested = true;
+    state.stopReason = reason ?? 'stop requested';
+  });
+
+  const move = (event: StrategyEvent): void => {
+    state.status = nextStrategyStatus(state.status, event);
+    state.transitions.push({ status: state.status, at: new Date().toISOString() });
+    upsertSearchAttributes([{ key: QmtlStatus, value: state.status }]);
+  };
+
+  if (stopRequested) {
+    move('stop');
+    return state;
+  }
+  move('accept');
+  try {
+    const digest = await loadStrategyDigest(input.strategyId);
+    state.nodeCount = digest.nodeCount;
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    state.error = err.cause?.message ?? err.message;
+    log.warn('strategy could not be processed', { strategyId: input.strategyId, error: state.error });
+    move('fail');
+    return state;
+  }
+  state.bindings = input.worldIds.map((worldId) => ({
+    worldId,
+    effectiveMode: 'compute-only',
+    reason: 'no_decision',
+  }));
+  if (stopRequested) {
+    move('stop');
+    return state;
+  }
+  move('bound');
+  await condition(() => stopRequested);
+  move('stop');
+  return state;
+}
