@@ -11,12 +11,41 @@ export default tseslint.config(
     },
   },
   {
+    // Plain CommonJS files run by node directly (jest config, postinstall helpers).
+    files: ['**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+      },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Workflows must stay deterministic: no Node I/O, no clocks outside Temporal's.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: ['fs', 'net', 'http', 'crypto', '../activities/*', '../api/*', '../workers/*', 'pg', 'better-sqlite3', 'ccxt'] },
+        {
+          patterns: [
+            {
+              group: ['fs', 'net', 'http', 'crypto', 'node:*', 'pg', 'better-sqlite3', 'ccxt'],
+              message: 'workflows do no I/O',
+            },
+            { group: ['../api/*', '../workers/*'], message: 'workflows import only domain/ and Temporal' },
+            {
+              group: ['../activities/*'],
+              allowTypeImports: true,
+              message: 'workflows may import activity types only',
+            },
+          ],
+        },
       ],
     },
   },

@@ -7,7 +7,8 @@
  */
 import { isLosslessNumber, parse, type LosslessNumber } from 'lossless-json';
 
-export type JsonValue = null | boolean | number | string | LosslessNumber | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | LosslessNumber | JsonValue[] | { [key: string]: JsonValue };
 
 /** Parses JSON text keeping every number's literal. Throws SyntaxError on bad JSON. */
 export function parseLossless(text: string): JsonValue {
@@ -65,7 +66,9 @@ export function canonicalJson(value: JsonValue | undefined): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') {
     // A plain JS number carries no literal; integers stay ints, others are floats.
-    return Number.isInteger(value) && !Object.is(value, -0) ? BigInt(value).toString() : pythonFloatRepr(value);
+    return Number.isInteger(value) && !Object.is(value, -0)
+      ? BigInt(value).toString()
+      : pythonFloatRepr(value);
   }
   if (isLosslessNumber(value)) return pythonNumberText(value.value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

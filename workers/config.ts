@@ -51,7 +51,12 @@ export const configSchema = z.object({
   workerQueues: z
     .string()
     .default(TASK_QUEUES.join(','))
-    .transform((v) => v.split(',').map((q) => q.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((q) => q.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(TASK_QUEUES)).min(1)),
   temporalAddress: optionalText,
   temporalNamespace: z.string().min(1).default('default'),

@@ -91,6 +91,8 @@ export function devServerArgs(config: DevServerConfig, options: DevServerOptions
   const args = ['server', 'start-dev', '--ip', HOST, '--port', String(config.temporalDevPort)];
   args.push('--namespace', config.temporalNamespace, '--log-level', 'warn');
   if (!options.inMemory) args.push('--db-filename', path.join(config.home, DB_FILE));
+  // Attributes added after start (ensureSearchAttributes) are usable at once.
+  args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true');
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(config.temporalUiPort), '--ui-disable-news-fetch');
   return [...args, ...searchAttributeFlags()];

@@ -96,7 +96,9 @@ export class Lifecycle {
     try {
       return await steps();
     } catch (err) {
-      this.log.fatal({ err }, `start-up failed: ${(err as Error).message}`);
+      this.log.fatal({ err }, 'start-up failed');
+      // The message is written for people (several lines for missing binaries); keep it readable.
+      console.error(`qmtl: start-up failed: ${(err as Error).message}`);
       return this.shutdown(1);
     }
   }

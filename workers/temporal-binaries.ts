@@ -7,7 +7,7 @@
  * npm postinstall hook. tsc does not copy .js files into dist/, so it is
  * required at run time from `<project root>/scripts/`, where the project root
  * is the nearest folder above this file holding package.json (the same from
- * `workers/` under ts-jest/swc and from `dist/workers/` when compiled).
+ * `workers/` under Jest (swc) and from `dist/workers/` when compiled).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';

@@ -34,7 +34,9 @@ export function installTemporalRuntime(log: Logger): void {
   runtimeInstalled = true;
   const sdkLog = log.child({ component: 'temporal-sdk' });
   const emit = (level: LogLevel, message: string, meta?: LogMetadata): void => {
-    const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[level];
+    const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[
+      level
+    ];
     sdkLog[method](meta ?? {}, message);
   };
   try {
@@ -76,7 +78,13 @@ export async function runWorkers(options: {
   const activities = createActivities(store);
   const workers = await Promise.all(
     config.workerQueues.map((taskQueue) =>
-      Worker.create({ connection, namespace: config.temporalNamespace, taskQueue, workflowBundle: bundle, activities }),
+      Worker.create({
+        connection,
+        namespace: config.temporalNamespace,
+        taskQueue,
+        workflowBundle: bundle,
+        activities,
+      }),
     ),
   );
   const done = Promise.all(

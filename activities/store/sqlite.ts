@@ -83,11 +83,14 @@ export class SqliteStore implements Store {
   }
 }
 
+/**
+ * By code, not `instanceof Database.SqliteError`: the native addon keeps the
+ * error class of the first module instance that loaded it, so in a process
+ * with several module registries (jest in band) instanceof lies.
+ */
 function isUniqueViolation(error: unknown): boolean {
-  return (
-    error instanceof Database.SqliteError &&
-    (error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || error.code === 'SQLITE_CONSTRAINT_UNIQUE')
-  );
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 class SqliteApiKeys implements ApiKeyRepo {

@@ -32,7 +32,12 @@ export function decodeDagJson(dagJson: string): JsonValue | DagIntakeError {
   try {
     return parseLossless(text);
   } catch (err) {
-    return fail('E_VALIDATION', `dag_json does not hold JSON: ${(err as Error).message}`, 'dag_json', 'invalid_json');
+    return fail(
+      'E_VALIDATION',
+      `dag_json does not hold JSON: ${(err as Error).message}`,
+      'dag_json',
+      'invalid_json',
+    );
   }
 }
 
@@ -43,7 +48,12 @@ export function acceptDag(lossless: JsonValue, field: 'dag' | 'dag_json'): Accep
   try {
     plain = JSON.parse(canonicalJson(lossless));
   } catch {
-    return fail('E_VALIDATION', 'the DAG holds a number outside the double range', field, 'non_finite_number');
+    return fail(
+      'E_VALIDATION',
+      'the DAG holds a number outside the double range',
+      field,
+      'non_finite_number',
+    );
   }
   const nodes = (plain as { nodes?: unknown })?.nodes;
   if (Array.isArray(nodes)) {

@@ -2,7 +2,14 @@
  * The submission lifecycle of a strategy (SPEC §4) as one literal table:
  * every allowed (status, event) move is listed; anything else throws.
  */
-export const STRATEGY_STATUSES = ['queued', 'processing', 'running', 'completed', 'failed', 'stopped'] as const;
+export const STRATEGY_STATUSES = [
+  'queued',
+  'processing',
+  'running',
+  'completed',
+  'failed',
+  'stopped',
+] as const;
 export type StrategyStatus = (typeof STRATEGY_STATUSES)[number];
 
 export const STRATEGY_EVENTS = ['accept', 'bound', 'finish', 'fail', 'stop'] as const;

@@ -8,7 +8,10 @@ export const WORLD_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export const worldIdSchema = z
   .string()
-  .regex(WORLD_ID_PATTERN, 'must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit');
+  .regex(
+    WORLD_ID_PATTERN,
+    'must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
+  );
 
 export const createWorldSchema = z
   .strictObject({

@@ -40,16 +40,24 @@ describe('strategies and worlds through the Gateway', () => {
   it('answers a world from its workflow, and refuses a second world with the same id', async () => {
     const got = await stack.api('GET', '/v1/worlds/crypto-majors');
     expect(got.status).toBe(200);
-    expect(got.body).toMatchObject({ id: 'crypto-majors', name: 'Crypto majors', allow_live: false, state: 'ACTIVE' });
+    expect(got.body).toMatchObject({
+      id: 'crypto-majors',
+      name: 'Crypto majors',
+      allow_live: false,
+      state: 'ACTIVE',
+    });
     const again = await stack.api('POST', '/v1/worlds', { id: 'crypto-majors' });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('E_DUPLICATE');
     expect((await stack.api('GET', '/v1/worlds/nowhere')).body.code).toBe('E_NOT_FOUND');
   });
 
-
   it('submits a DAG, runs its workflow with search attributes, and refuses the same DAG again', async () => {
-    const first = await stack.api('POST', '/v1/strategies', submission([INPUT_NODE, smaNode('20')], ['crypto-majors']));
+    const first = await stack.api(
+      'POST',
+      '/v1/strategies',
+      submission([INPUT_NODE, smaNode('20')], ['crypto-majors']),
+    );
     expect(first.status).toBe(202);
     const id: string = first.body.strategy_id;
     expect(id).toMatch(/^[0-9a-f]{64}$/);
@@ -79,15 +87,16 @@ describe('strategies and worlds through the Gateway', () => {
     const listed = await eventually(
       async () => {
         const out = [];
-        for await (const wf of stack.client.workflow.list({ query: `QmtlStrategyId = '${id}'` })) out.push(wf);
+        for await (const wf of stack.client.workflow.list({ query: `QmtlStrategyId = '${id}'` }))
+          out.push(wf);
         return out;
       },
       (out) => out.length === 1,
     );
     expect(listed[0]?.workflowId).toBe(`strategy:${id}`);
-    expect(listed[0]?.typedSearchAttributes.get({ name: 'QmtlWorldId', type: 'KEYWORD_LIST' } as never)).toEqual([
-      'crypto-majors',
-    ]);
+    expect(
+      listed[0]?.typedSearchAttributes.get({ name: 'QmtlWorldId', type: 'KEYWORD_LIST' } as never),
+    ).toEqual(['crypto-majors']);
 
     const stop = await stack.api('POST', `/v1/strategies/${id}/stop`, { reason: 'test over' });
     expect(stop.status).toBe(202);
@@ -101,7 +110,11 @@ describe('strategies and worlds through the Gateway', () => {
   });
 
   it('keeps a float literal: window 20.0 is a different strategy from window 20', async () => {
-    const res = await stack.api('POST', '/v1/strategies', submission([INPUT_NODE, smaNode('20.0')], ['crypto-majors']));
+    const res = await stack.api(
+      'POST',
+      '/v1/strategies',
+      submission([INPUT_NODE, smaNode('20.0')], ['crypto-majors']),
+    );
     expect(res.status).toBe(202);
     const int = await stack.store.strategies.list({ limit: 10, offset: 0 });
     expect(int.find((s) => s.strategyId === res.body.strategy_id)?.dagJson).toContain('"window":20.0');

@@ -24,6 +24,13 @@ import { ensureSearchAttributes } from '../../workers/search-attributes-setup';
 import { connectClient, connectWorker } from '../../workers/temporal-connection';
 import { installTemporalRuntime, runWorkers } from '../../workers/worker';
 
+export interface ApiAnswer {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON answers
+  body: any;
+  headers: Headers;
+}
+
 export interface Stack {
   url: string;
   adminKey: string;
@@ -32,17 +39,23 @@ export interface Stack {
   config: QmtlConfig;
   routes: RouteSpec[];
   /** fetch against the Gateway with the admin key (or the given key) and a JSON body. */
-  api(method: string, route: string, body?: unknown, key?: string): Promise<{ status: number; body: any; headers: Headers }>;
+  api(method: string, route: string, body?: unknown, key?: string): Promise<ApiAnswer>;
   close(): Promise<void>;
 }
 
 export async function bootStack(): Promise<Stack> {
   const address = process.env.QMTL_TEST_TEMPORAL_ADDRESS;
-  if (!address) throw new Error('QMTL_TEST_TEMPORAL_ADDRESS is unset: run through jest (global-setup starts the server)');
+  if (!address)
+    throw new Error('QMTL_TEST_TEMPORAL_ADDRESS is unset: run through jest (global-setup starts the server)');
   const home = mkdtempSync(path.join(os.tmpdir(), 'qmtl-stack-'));
   const namespace = `qmtl-test-${randomBytes(4).toString('hex')}`;
   const config = {
-    ...configSchema.parse({ home, logLevel: 'silent', temporalAddress: address, temporalNamespace: namespace }),
+    ...configSchema.parse({
+      home,
+      logLevel: 'silent',
+      temporalAddress: address,
+      temporalNamespace: namespace,
+    }),
     port: 0,
   } as QmtlConfig;
   const log = createLogger(process.env.QMTL_TEST_LOG_LEVEL ?? 'silent', 'qmtl-stack-test');
@@ -56,7 +69,9 @@ export async function bootStack(): Promise<Stack> {
   installTemporalRuntime(log);
   const workerConnection = await connectWorker(config);
   const workers = await runWorkers({ config, connection: workerConnection, store, log });
-  const gateway = await startGateway(buildGatewayDeps({ config, store, log, temporal: { ...temporal, address } }));
+  const gateway = await startGateway(
+    buildGatewayDeps({ config, store, log, temporal: { ...temporal, address } }),
+  );
 
   const api: Stack['api'] = async (method, route, body, key = adminKey) => {
     const res = await fetch(`${gateway.url}${route}`, {

@@ -28,7 +28,9 @@ describe('canonicalJson', () => {
 
   it('sorts keys by code point at every level, keeps non-ASCII, escapes control characters', () => {
     const text = '{"b":1,"a":{"é":"ü","\\ud83d\\ude00":1,"\\uffff":2},"c":[1.0,"\\n\\u0001"]}';
-    expect(canonicalJson(parseLossless(text))).toBe('{"a":{"é":"ü","\uffff":2,"😀":1},"b":1,"c":[1.0,"\\n\\u0001"]}');
+    expect(canonicalJson(parseLossless(text))).toBe(
+      '{"a":{"é":"ü","\uffff":2,"😀":1},"b":1,"c":[1.0,"\\n\\u0001"]}',
+    );
   });
 
   it('treats plain JavaScript numbers as Python would type them', () => {

@@ -10,7 +10,7 @@ const nodeB = `{"node_id":"${ID_B}","node_type":"sma","interval":60,"period":20,
 describe('DAG intake', () => {
   it('gives the same strategy id whatever the node or key order', () => {
     const first = acceptDag(parseLossless(`{"nodes":[${nodeA},${nodeB}]}`), 'dag');
-    const reorderedB = nodeB.replace('"node_type":"sma",', '') .replace('{', '{"node_type":"sma",');
+    const reorderedB = nodeB.replace('"node_type":"sma",', '').replace('{', '{"node_type":"sma",');
     const second = acceptDag(parseLossless(`{"nodes":[${reorderedB},${nodeA}]}`), 'dag');
     if (isIntakeError(first) || isIntakeError(second)) throw new Error('expected acceptance');
     expect(second.strategyId).toBe(first.strategyId);
@@ -19,7 +19,10 @@ describe('DAG intake', () => {
 
   it('keeps float literals: 1.0 and 1 are different strategies', () => {
     const withFloat = acceptDag(parseLossless(`{"nodes":[${nodeB}]}`), 'dag');
-    const withInt = acceptDag(parseLossless(`{"nodes":[${nodeB.replace('"alpha":1.0', '"alpha":1')}]}`), 'dag');
+    const withInt = acceptDag(
+      parseLossless(`{"nodes":[${nodeB.replace('"alpha":1.0', '"alpha":1')}]}`),
+      'dag',
+    );
     if (isIntakeError(withFloat) || isIntakeError(withInt)) throw new Error('expected acceptance');
     expect(withFloat.canonicalText).toContain('"alpha":1.0');
     expect(withInt.canonicalText).toContain('"alpha":1,');
@@ -31,7 +34,11 @@ describe('DAG intake', () => {
     const result = acceptDag(parseLossless(`{"nodes":[${broken},{"node_type":7}]}`), 'dag');
     expect(isIntakeError(result) && result.code).toBe('E_NODE_ID_FIELDS');
     if (!isIntakeError(result)) return;
-    expect(result.errors[0]).toEqual({ path: 'dag.nodes.0', message: 'missing period, code_hash', code: 'missing_fields' });
+    expect(result.errors[0]).toEqual({
+      path: 'dag.nodes.0',
+      message: 'missing period, code_hash',
+      code: 'missing_fields',
+    });
     expect(result.errors[1]?.path).toBe('dag.nodes.1');
   });
 
