@@ -45,6 +45,7 @@ export class TemporalGateway implements StrategyControl, WorldControl {
   constructor(
     readonly client: Client,
     readonly namespace: string,
+    readonly address?: string,
   ) {}
 
   async checkHealth(): Promise<{ ok: boolean; detail?: string }> {

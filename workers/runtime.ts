@@ -168,7 +168,11 @@ export function buildGatewayDeps(options: {
   temporal: TemporalClient & { address: string };
 }): GatewayDeps {
   const { config, store, log } = options;
-  const temporal = new TemporalGateway(options.temporal.client, config.temporalNamespace);
+  const temporal = new TemporalGateway(
+    options.temporal.client,
+    config.temporalNamespace,
+    options.temporal.address,
+  );
   return { config, store, log, temporal, routes: resourceRoutes({ store, temporal }) };
 }
 

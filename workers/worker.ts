@@ -49,6 +49,8 @@ export function installTemporalRuntime(log: Logger): void {
         warn: (m, meta) => emit('WARN', m, meta),
         error: (m, meta) => emit('ERROR', m, meta),
       },
+      // The Rust core's own lines (e.g. server capability warnings) go through the same logger.
+      telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
     });
   } catch {
     // A runtime already exists in this process (e.g. a test environment made one); keep it.

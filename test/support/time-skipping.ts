@@ -8,8 +8,11 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { QMTL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { createLogger } from '../../workers/logger';
+import { installTemporalRuntime } from '../../workers/worker';
 
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  installTemporalRuntime(createLogger(process.env.QMTL_TEST_LOG_LEVEL ?? 'silent', 'qmtl-workflow-test'));
   const path = process.env.QMTL_TEST_SERVER_PATH;
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: path ? { type: 'existing-path', path } : { type: 'cached-download' } },
