@@ -84,8 +84,68 @@ export interface Store {
   readonly apiKeys: ApiKeyRepo;
   readonly idempotency: IdempotencyRepo;
   readonly strategies: StrategyRepo;
+  readonly nodes: NodeRepo;
+  readonly bars: BarStore;
+  readonly artifacts: ArtifactStore;
 }
 
 export class StoreConflictError extends Error {
   override name = 'StoreConflictError';
+}
+
+// ---------------------------------------------------------------------------
+// Data plane (SPEC §7) and DAG Manager (SPEC §6) repos.
+// ---------------------------------------------------------------------------
+
+/** A node as the registry knows it: enough to find its data source and queue. */
+export interface NodeRecord {
+  nodeId: string;
+  nodeType: string;
+  /** Seconds, as in the DAG. */
+  interval: number | null;
+  period: number | null;
+  /** Canonical JSON text of the node's params (lossless literals kept). */
+  paramsJson: string;
+  dependencies: string[];
+  schemaCompatId: string;
+  codeHash: string;
+  tags: string[];
+  firstStrategyId: string;
+  createdAt: string;
+}
+
+export interface NodeRepo {
+  /** Records nodes not seen before; existing ids are left as they are. Returns the ids that were new. */
+  registerAll(nodes: NodeRecord[]): Promise<string[]>;
+  get(nodeId: string): Promise<NodeRecord | undefined>;
+  /** Ids among `nodeIds` already registered. */
+  known(nodeIds: string[]): Promise<Set<string>>;
+}
+
+export interface BarRow {
+  ts: number;
+  open: number | null;
+  high: number | null;
+  low: number | null;
+  close: number | null;
+  volume: number | null;
+}
+
+export interface BarStore {
+  /** Inserts or replaces by (seriesId, ts): a revised candle replaces the old one. Returns rows written. */
+  upsertBars(seriesId: string, intervalMs: number, bars: BarRow[]): Promise<number>;
+  /** Bars with start ≤ ts < end (half-open), ascending. */
+  readBars(seriesId: string, start: number, end: number): Promise<BarRow[]>;
+  countBars(seriesId: string, start: number, end: number): Promise<number>;
+  /** Islands of stored bars as inclusive bar-open ranges, ascending (adjacent bars merge). */
+  coverage(seriesId: string): Promise<Array<{ start: number; end: number }>>;
+  /** Records that the venue has no bars in [start, end] (inclusive), so they are not refetched. */
+  addKnownEmpty(seriesId: string, start: number, end: number): Promise<void>;
+  knownEmpty(seriesId: string): Promise<Array<{ start: number; end: number }>>;
+}
+
+export interface ArtifactStore {
+  /** Stores the body under its fingerprint unless present; the first body wins. */
+  putIfAbsent(fingerprint: string, kind: string, body: string): Promise<{ created: boolean }>;
+  get(fingerprint: string): Promise<{ kind: string; body: string; createdAt: string } | undefined>;
 }
