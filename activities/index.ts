@@ -1,10 +1,17 @@
-/** All activities, built once per worker process over its store. */
+/** All activities, built once per worker process over its store and venues. */
+import { createBackfillActivities, type VenueLookup } from './backfill';
 import type { Store } from './store/port';
 import { createStrategyActivities } from './strategy';
 
-export function createActivities(store: Store) {
+export interface ActivityDeps {
+  store: Store;
+  venues: VenueLookup;
+}
+
+export function createActivities({ store, venues }: ActivityDeps) {
   return {
     ...createStrategyActivities(store),
+    ...createBackfillActivities({ store, venues }),
   };
 }
 

@@ -5,18 +5,37 @@
  */
 import {
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   WorkflowNotFoundError,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
+import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
+import type { BarRange, OhlcvSource } from '../domain/data/bars';
 import type { World } from '../domain/world/world';
+import {
+  backfillProgressQuery,
+  backfillWorkflowId,
+  cancelBackfillSignal,
+  pauseBackfillSignal,
+  resumeBackfillSignal,
+  type BackfillProgress,
+  type backfillWorkflow,
+} from '../workflows/backfill';
 import { strategyStatusQuery, stopStrategySignal, type StrategyState } from '../workflows/strategy';
 import type { strategyWorkflow } from '../workflows/strategy';
 import type { worldWorkflow } from '../workflows/world';
 import { worldQuery } from '../workflows/world';
-import { QmtlMode, QmtlStatus, QmtlStrategyId, QmtlWorldId } from '../workflows/search-attributes';
-import { CONTROL_QUEUE } from '../workflows/task-queues';
+import {
+  QmtlMode,
+  QmtlNodeId,
+  QmtlStatus,
+  QmtlStrategyId,
+  QmtlSymbol,
+  QmtlVenue,
+  QmtlWorldId,
+} from '../workflows/search-attributes';
+import { CONTROL_QUEUE, DATA_QUEUE } from '../workflows/task-queues';
 
 export const strategyWorkflowId = (strategyId: string): string => `strategy:${strategyId}`;
 export const worldWorkflowId = (worldId: string): string => `world:${worldId}`;
@@ -41,7 +60,35 @@ export interface WorldControl {
   world(worldId: string): Promise<World | undefined>;
 }
 
-export class TemporalGateway implements StrategyControl, WorldControl {
+/** A backfill as the API reports it: the workflow's own status folded into four. */
+export interface BackfillView {
+  backfillId: string;
+  status: 'running' | 'completed' | 'failed' | 'canceled';
+  /** The workflow's progress; undefined while it has not answered yet (just started). */
+  progress?: BackfillProgress;
+  error?: string;
+}
+
+export type BackfillAction = 'pause' | 'resume' | 'cancel';
+
+export interface BackfillControl {
+  /**
+   * Starts `backfill:{nodeId}:{start}:{end}` unless it is running: concurrent
+   * requests for one range share one workflow (single flight). A finished one
+   * is started afresh; it then finds the range covered and ends at once.
+   */
+  startBackfill(input: {
+    nodeId: string;
+    window: BarRange;
+    source: OhlcvSource;
+  }): Promise<{ backfillId: string }>;
+  /** Undefined when no such workflow exists. */
+  backfill(backfillId: string): Promise<BackfillView | undefined>;
+  /** False when no such running workflow exists. */
+  signalBackfill(backfillId: string, action: BackfillAction, reason?: string): Promise<boolean>;
+}
+
+export class TemporalGateway implements StrategyControl, WorldControl, BackfillControl {
   constructor(
     readonly client: Client,
     readonly namespace: string,
@@ -117,6 +164,92 @@ export class TemporalGateway implements StrategyControl, WorldControl {
     return queryOrUndefined(this.client.workflow.getHandle(worldWorkflowId(worldId)), (h) =>
       h.query(worldQuery),
     );
+  }
+
+  async startBackfill(input: {
+    nodeId: string;
+    window: BarRange;
+    source: OhlcvSource;
+  }): Promise<{ backfillId: string }> {
+    const { nodeId, window, source } = input;
+    const backfillId = backfillWorkflowId(nodeId, window);
+    await this.client.workflow.start<typeof backfillWorkflow>('backfillWorkflow', {
+      workflowId: backfillId,
+      taskQueue: DATA_QUEUE,
+      args: [{ nodeId, start: window.start, end: window.end }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: QmtlNodeId, value: nodeId },
+        { key: QmtlVenue, value: source.exchange },
+        { key: QmtlSymbol, value: source.symbol },
+        { key: QmtlStatus, value: 'planning' },
+      ]),
+      staticSummary: backfillSummary(source, window),
+    });
+    return { backfillId };
+  }
+
+  async backfill(backfillId: string): Promise<BackfillView | undefined> {
+    const handle = this.client.workflow.getHandle<typeof backfillWorkflow>(backfillId);
+    let status: string;
+    try {
+      status = (await handle.describe()).status.name;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+    switch (status) {
+      case 'RUNNING':
+        return {
+          backfillId,
+          status: 'running',
+          progress: await handle.query(backfillProgressQuery).catch(() => undefined),
+        };
+      case 'COMPLETED': {
+        const progress = await handle.result();
+        const canceled = progress.status === 'canceled';
+        return { backfillId, status: canceled ? 'canceled' : 'completed', progress, error: progress.error };
+      }
+      case 'FAILED':
+      case 'TIMED_OUT':
+        return { backfillId, status: 'failed', ...(await failureOf(handle)) };
+      default: // CANCELLED, TERMINATED: stopped from outside the workflow
+        return { backfillId, status: 'canceled', error: `workflow ${status.toLowerCase()}` };
+    }
+  }
+
+  async signalBackfill(backfillId: string, action: BackfillAction, reason?: string): Promise<boolean> {
+    const handle = this.client.workflow.getHandle(backfillId);
+    try {
+      if (action === 'pause') await handle.signal(pauseBackfillSignal);
+      else if (action === 'resume') await handle.signal(resumeBackfillSignal);
+      else await handle.signal(cancelBackfillSignal, { reason });
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+}
+
+function backfillSummary(source: OhlcvSource, window: BarRange): string {
+  const at = (ms: number) => new Date(ms).toISOString().replace(':00.000Z', 'Z');
+  return `Backfill ${source.exchange} ${source.symbol} ${source.timeframe}: ${at(window.start)} → ${at(window.end)}`;
+}
+
+/** A failed backfill carries its progress in the failure's details (workflows/backfill.ts). */
+async function failureOf(handle: WorkflowHandle): Promise<{ progress?: BackfillProgress; error: string }> {
+  try {
+    await handle.result();
+    return { error: 'unknown failure' };
+  } catch (err) {
+    const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+    if (cause instanceof ApplicationFailure) {
+      const progress = cause.details?.[0] as BackfillProgress | undefined;
+      return { progress, error: progress?.error ?? cause.message };
+    }
+    return { error: cause?.message ?? (err as Error).message };
   }
 }
 

@@ -8,6 +8,7 @@
 import type { NativeConnection } from '@temporalio/worker';
 import { openStore } from '../activities/store';
 import type { Store } from '../activities/store/port';
+import { VenueRegistry } from '../activities/venues/registry';
 import { resourceRoutes } from '../api/routes';
 import type { GatewayDeps } from '../api/app';
 import { startGateway } from '../api/server';
@@ -16,6 +17,7 @@ import { ConfigError, loadConfig, type QmtlConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { ensureSearchAttributes } from './search-attributes-setup';
 import { connectClient, connectWorker, temporalAddress, type TemporalClient } from './temporal-connection';
+import { loadVenueCredentials } from './venue-credentials';
 import { installTemporalRuntime, runWorkers, type RunningWorkers } from './worker';
 
 /** Parsed configuration, or the message naming the bad variable and exit code 1. */
@@ -138,7 +140,9 @@ export async function startWorkers(options: {
   installTemporalRuntime(log);
   const connection: NativeConnection = await connectWorker(config, options.address);
   lifecycle.add('worker-connection', () => connection.close());
-  const workers = await runWorkers({ config, connection, store, log });
+  // Exchange credentials are read here, once, and stay in this process (never in payloads).
+  const venues = new VenueRegistry({ credentials: loadVenueCredentials(process.env) });
+  const workers = await runWorkers({ config, connection, store, log, venues });
   lifecycle.add('workers', () => workers.shutdown());
   workers.done.then(
     () => undefined,

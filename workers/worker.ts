@@ -9,10 +9,13 @@ import {
   type LogLevel,
   type LogMetadata,
   type NativeConnection,
+  type WorkerOptions,
   type WorkflowBundle,
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { VenueLookup } from '../activities/backfill';
 import type { Store } from '../activities/store/port';
+import { VenueRegistry } from '../activities/venues/registry';
 import type { QmtlConfig } from './config';
 import type { Logger } from './logger';
 
@@ -68,16 +71,25 @@ export function workflowBundle(): Promise<WorkflowBundle> {
   return cachedBundle;
 }
 
+/** Worker settings a process may tune (tests shorten timeouts); the wiring itself is fixed. */
+export type WorkerTuning = Pick<
+  WorkerOptions,
+  'maxHeartbeatThrottleInterval' | 'stickyQueueScheduleToStartTimeout' | 'shutdownGraceTime'
+>;
+
 export async function runWorkers(options: {
   config: Pick<QmtlConfig, 'temporalNamespace' | 'workerQueues'>;
   connection: NativeConnection;
   store: Store;
   log: Logger;
+  /** Market-data venues for backfills; default: a registry with `sim` and public ccxt access. */
+  venues?: VenueLookup;
+  tuning?: WorkerTuning;
 }): Promise<RunningWorkers> {
   const { config, connection, store, log } = options;
   installTemporalRuntime(log);
   const bundle = await workflowBundle();
-  const activities = createActivities(store);
+  const activities = createActivities({ store, venues: options.venues ?? new VenueRegistry() });
   const workers = await Promise.all(
     config.workerQueues.map((taskQueue) =>
       Worker.create({
@@ -86,6 +98,10 @@ export async function runWorkers(options: {
         taskQueue,
         workflowBundle: bundle,
         activities,
+        // Heartbeats carry backfill cursors and deliver cancellation: flushed at least every second,
+        // a crash refetches at most a second of pages and a cancel is seen within a second.
+        maxHeartbeatThrottleInterval: '1 second',
+        ...options.tuning,
       }),
     ),
   );

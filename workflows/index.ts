@@ -1,3 +1,4 @@
 /** Every workflow type the workers register; the bundle entry point. */
 export { strategyWorkflow } from './strategy';
 export { worldWorkflow } from './world';
+export { backfillWorkflow } from './backfill';

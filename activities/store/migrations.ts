@@ -37,6 +37,13 @@ export const migrationsTable = {
  *   exactly (jsonb would reorder object keys);
  * - `world_ids` is jsonb on PostgreSQL (arrays keep their order) so the world
  *   filter can use a GIN index; SQLite filters through json_each.
+ * - `params_json` is opaque text for the same reason: node ids hash its exact
+ *   bytes, so `1.0` must come back as `1.0`;
+ * - bar timestamps are epoch milliseconds (bigint); a series' interval lives
+ *   once in `series`, claimed in the same transaction as the series' first
+ *   bars. `bars` has no foreign key to it: the check would double the cost of
+ *   a PostgreSQL bulk upsert and guard only against the store itself;
+ * - known-empty columns are `start_ts` / `end_ts` because `end` is reserved.
  */
 export const migrations: readonly Migration[] = [
   {
@@ -112,6 +119,102 @@ export const migrations: readonly Migration[] = [
 
       CREATE INDEX strategies_newest ON strategies (created_at DESC, strategy_id DESC);
       CREATE INDEX strategies_world_ids ON strategies USING gin (world_ids jsonb_path_ops);
+    `,
+  },
+  {
+    id: 2,
+    name: 'node registry, bars, known-empty ranges, artifacts',
+    sqlite: `
+      CREATE TABLE nodes (
+        node_id TEXT PRIMARY KEY,
+        node_type TEXT NOT NULL,
+        interval INTEGER,
+        period INTEGER,
+        params_json TEXT NOT NULL,
+        dependencies TEXT NOT NULL CHECK (json_type(dependencies) = 'array'),
+        schema_compat_id TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        tags TEXT NOT NULL CHECK (json_type(tags) = 'array'),
+        first_strategy_id TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE series (
+        series_id TEXT PRIMARY KEY,
+        interval_ms INTEGER NOT NULL CHECK (interval_ms > 0)
+      ) STRICT;
+
+      CREATE TABLE bars (
+        series_id TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        open REAL,
+        high REAL,
+        low REAL,
+        close REAL,
+        volume REAL,
+        PRIMARY KEY (series_id, ts)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE known_empty (
+        series_id TEXT NOT NULL,
+        start_ts INTEGER NOT NULL,
+        end_ts INTEGER NOT NULL,
+        PRIMARY KEY (series_id, start_ts),
+        CHECK (start_ts <= end_ts)
+      ) STRICT;
+
+      CREATE TABLE artifacts (
+        fingerprint TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT;
+    `,
+    postgres: `
+      CREATE TABLE nodes (
+        node_id text PRIMARY KEY,
+        node_type text NOT NULL,
+        interval bigint,
+        period bigint,
+        params_json text NOT NULL,
+        dependencies jsonb NOT NULL CHECK (jsonb_typeof(dependencies) = 'array'),
+        schema_compat_id text NOT NULL,
+        code_hash text NOT NULL,
+        tags jsonb NOT NULL CHECK (jsonb_typeof(tags) = 'array'),
+        first_strategy_id text NOT NULL,
+        created_at text NOT NULL
+      );
+
+      CREATE TABLE series (
+        series_id text PRIMARY KEY,
+        interval_ms bigint NOT NULL CHECK (interval_ms > 0)
+      );
+
+      CREATE TABLE bars (
+        series_id text NOT NULL,
+        ts bigint NOT NULL,
+        open double precision,
+        high double precision,
+        low double precision,
+        close double precision,
+        volume double precision,
+        PRIMARY KEY (series_id, ts)
+      );
+
+      CREATE TABLE known_empty (
+        series_id text NOT NULL,
+        start_ts bigint NOT NULL,
+        end_ts bigint NOT NULL,
+        PRIMARY KEY (series_id, start_ts),
+        CHECK (start_ts <= end_ts)
+      );
+
+      CREATE TABLE artifacts (
+        fingerprint text PRIMARY KEY,
+        kind text NOT NULL,
+        body text NOT NULL,
+        created_at text NOT NULL
+      );
     `,
   },
 ];

@@ -132,15 +132,29 @@ export interface BarRow {
 }
 
 export interface BarStore {
-  /** Inserts or replaces by (seriesId, ts): a revised candle replaces the old one. Returns rows written. */
+  /**
+   * Inserts or replaces by (seriesId, ts): a revised candle replaces the old one. Returns the bars
+   * inserted or changed; bars identical to the stored ones are left alone and not counted. Within one
+   * call the last bar of a ts wins. The first upsert of a series fixes its interval; another interval
+   * is refused with StoreConflictError. ts must be integer epoch ms, values finite or null (RangeError).
+   * All or nothing: a failed call writes no bar.
+   */
   upsertBars(seriesId: string, intervalMs: number, bars: BarRow[]): Promise<number>;
   /** Bars with start ≤ ts < end (half-open), ascending. */
   readBars(seriesId: string, start: number, end: number): Promise<BarRow[]>;
   countBars(seriesId: string, start: number, end: number): Promise<number>;
-  /** Islands of stored bars as inclusive bar-open ranges, ascending (adjacent bars merge). */
+  /**
+   * Islands of stored bars as inclusive bar-open ranges, ascending: a bar at most one series interval
+   * after the previous one (next.start ≤ prev.end + interval, as in the coverage algebra) joins its island.
+   */
   coverage(seriesId: string): Promise<Array<{ start: number; end: number }>>;
-  /** Records that the venue has no bars in [start, end] (inclusive), so they are not refetched. */
+  /**
+   * Records that the venue has no bars in [start, end] (inclusive), so they are not refetched. Merges
+   * with stored ranges it overlaps or touches within the series' interval (1 ms while the series has
+   * never been upserted, as no interval is known yet).
+   */
   addKnownEmpty(seriesId: string, start: number, end: number): Promise<void>;
+  /** Ascending and disjoint, merged as addKnownEmpty describes. */
   knownEmpty(seriesId: string): Promise<Array<{ start: number; end: number }>>;
 }
 

@@ -3,13 +3,16 @@
  * number of Gateway and worker processes. Atomic claims rely on
  * INSERT ... ON CONFLICT DO NOTHING; migrations serialise on an advisory lock.
  */
-import { DatabaseError, Pool, type PoolClient } from 'pg';
+import { DatabaseError, Pool } from 'pg';
 import { migrationsTable, pendingMigrations } from './migrations';
 import {
   type ApiKeyRecord,
   type ApiKeyRepo,
+  type ArtifactStore,
+  type BarStore,
   type IdempotencyEntry,
   type IdempotencyRepo,
+  type NodeRepo,
   type Store,
   StoreConflictError,
   type StrategyRecord,
@@ -24,6 +27,10 @@ import {
   idempotencyFromRow,
   strategyFromRow,
 } from './rows';
+import { PostgresArtifacts } from './postgres-artifacts';
+import { PostgresBars } from './postgres-bars';
+import { PostgresNodes } from './postgres-nodes';
+import { inTransaction } from './postgres-transaction';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -50,6 +57,9 @@ export class PostgresStore implements Store {
   readonly apiKeys: ApiKeyRepo;
   readonly idempotency: IdempotencyRepo;
   readonly strategies: StrategyRepo;
+  readonly nodes: NodeRepo;
+  readonly bars: BarStore;
+  readonly artifacts: ArtifactStore;
   private readonly pool: Pool;
   private readonly schema: string | undefined;
   private closed = false;
@@ -72,10 +82,13 @@ export class PostgresStore implements Store {
     this.apiKeys = new PostgresApiKeys(this.pool);
     this.idempotency = new PostgresIdempotency(this.pool);
     this.strategies = new PostgresStrategies(this.pool);
+    this.nodes = new PostgresNodes(this.pool);
+    this.bars = new PostgresBars(this.pool);
+    this.artifacts = new PostgresArtifacts(this.pool);
   }
 
   async migrate(): Promise<void> {
-    await this.transaction(async (client) => {
+    await inTransaction(this.pool, async (client) => {
       // Held until commit: concurrent migrators of the same schema queue here,
       // and each later one finds the bookkeeping table already up to date.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`qmtl.migrate:${this.schema ?? ''}`]);
@@ -101,25 +114,6 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.pool.end();
-  }
-
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      client.release();
-      return result;
-    } catch (error) {
-      // A connection whose rollback failed is in an unknown state: destroy it instead of pooling it.
-      const rollbackError = await client.query('ROLLBACK').then(
-        () => undefined,
-        (rollbackFailure: Error) => rollbackFailure,
-      );
-      client.release(rollbackError);
-      throw error;
-    }
   }
 }
 

@@ -9,8 +9,11 @@ import { migrationsTable, pendingMigrations } from './migrations';
 import {
   type ApiKeyRecord,
   type ApiKeyRepo,
+  type ArtifactStore,
+  type BarStore,
   type IdempotencyEntry,
   type IdempotencyRepo,
+  type NodeRepo,
   type Store,
   StoreConflictError,
   type StrategyRecord,
@@ -25,17 +28,24 @@ import {
   idempotencyFromRow,
   strategyFromRow,
 } from './rows';
+import { SqliteArtifacts } from './sqlite-artifacts';
+import { SqliteBars } from './sqlite-bars';
+import { SqliteNodes } from './sqlite-nodes';
 
 /** How long a writer waits for another process's write lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 
-type Prepare = (sql: string) => Database.Statement;
+/** The store's statement cache, shared with the repos in the sqlite-*.ts files. */
+export type Prepare = (sql: string) => Database.Statement;
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly apiKeys: ApiKeyRepo;
   readonly idempotency: IdempotencyRepo;
   readonly strategies: StrategyRepo;
+  readonly nodes: NodeRepo;
+  readonly bars: BarStore;
+  readonly artifacts: ArtifactStore;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -47,6 +57,9 @@ export class SqliteStore implements Store {
     this.apiKeys = new SqliteApiKeys(prepare);
     this.idempotency = new SqliteIdempotency(this.db, prepare);
     this.strategies = new SqliteStrategies(this.db, prepare);
+    this.nodes = new SqliteNodes(this.db, prepare);
+    this.bars = new SqliteBars(this.db, prepare);
+    this.artifacts = new SqliteArtifacts(prepare);
   }
 
   async migrate(): Promise<void> {

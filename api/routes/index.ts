@@ -2,9 +2,11 @@
 import type { Store } from '../../activities/store/port';
 import type { RouteSpec } from '../route';
 import type { TemporalGateway } from '../temporal-client';
+import { dataRoutes } from './data';
+import { dagRoutes } from './dags';
 import { strategyRoutes } from './strategies';
 import { worldRoutes } from './worlds';
 
 export function resourceRoutes(deps: { store: Store; temporal: TemporalGateway }): RouteSpec[] {
-  return [...strategyRoutes(deps), ...worldRoutes(deps)];
+  return [...strategyRoutes(deps), ...dagRoutes(deps), ...worldRoutes(deps), ...dataRoutes(deps)];
 }

@@ -1,35 +1,33 @@
 /**
- * Strategy submission and reads (SPEC §5, §6). A submission is stored under
- * its content-addressed id, then `strategy:{id}` is started; Temporal's
+ * Strategy submission and reads (SPEC §5, §6). A submission is validated in
+ * full (api/routes/dags.ts readDagBody), stored under its content-addressed
+ * id, its nodes registered, then `strategy:{id}` is started; Temporal's
  * workflow-id uniqueness is what makes a resubmission a 409 E_DUPLICATE.
  */
 import { z } from 'zod';
 import type { Store } from '../../activities/store/port';
-import { parseLossless, type JsonValue } from '../../domain/canonical-json';
-import { acceptDag, decodeDagJson, isIntakeError, type AcceptedDag } from '../../domain/dag/intake';
 import { STRATEGY_ID_PATTERN } from '../../domain/dag/strategy-id';
 import { worldIdSchema } from '../../domain/world/world';
 import { isTerminalStrategyStatus, STRATEGY_STATUSES } from '../../domain/strategy/lifecycle';
 import { ProblemError } from '../errors';
-import { rawBodyText } from '../raw-body';
 import { defineRoute, type RouteSpec } from '../route';
 import { strategyWorkflowId, type StrategyControl, type WorldControl } from '../temporal-client';
+import {
+  dagBodyFields,
+  dagDiffSchema,
+  diffAgainstRegistry,
+  exactlyOneDag,
+  readDagBody,
+  registerNodes,
+} from './dags';
 
 export const submitStrategySchema = z
   .object({
-    dag: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .meta({ description: 'The DAG inline: {nodes: [DagNode, ...]}' }),
-    dag_json: z.string().max(16_000_000).optional().meta({ description: 'Base64 of the DAG JSON text' }),
+    ...dagBodyFields,
     world_ids: z.array(worldIdSchema).min(1).max(32),
-    node_ids_crc32: z.number().int().min(0).max(0xffffffff).optional(),
     meta: z.record(z.string(), z.unknown()).optional(),
   })
-  .refine((b) => (b.dag === undefined) !== (b.dag_json === undefined), {
-    message: 'send exactly one of dag or dag_json',
-    path: ['dag'],
-  })
+  .refine(exactlyOneDag.check, exactlyOneDag.message)
   .meta({ id: 'SubmitStrategy' });
 
 const strategyIdParams = z.object({
@@ -61,6 +59,10 @@ const submittedSchema = z
   })
   .meta({ id: 'StrategySubmitted' });
 
+const dryRunSchema = z
+  .object({ strategy_id: z.string(), node_count: z.number().int(), diff: dagDiffSchema })
+  .meta({ id: 'StrategyDryRun' });
+
 export interface StrategyRouteDeps {
   store: Store;
   temporal: StrategyControl & WorldControl;
@@ -81,20 +83,8 @@ export function strategyRoutes({ store, temporal }: StrategyRouteDeps): RouteSpe
         409: { description: 'The same DAG was submitted before (E_DUPLICATE, carries strategy_id)' },
       },
       async handler({ body, req, principal }) {
-        const accepted = intake(body.dag_json, rawBodyText(req));
-        for (const worldId of body.world_ids) {
-          if ((await temporal.world(worldId)) === undefined) {
-            throw new ProblemError(
-              404,
-              'E_NOT_FOUND',
-              'World not found',
-              `world '${worldId}' does not exist`,
-              {
-                world_id: worldId,
-              },
-            );
-          }
-        }
+        const accepted = readDagBody(body, req);
+        await requireWorlds(temporal, body.world_ids);
         const submittedAt = new Date().toISOString();
         const { record } = await store.strategies.putIfAbsent({
           strategyId: accepted.strategyId,
@@ -105,6 +95,8 @@ export function strategyRoutes({ store, temporal }: StrategyRouteDeps): RouteSpe
           meta: body.meta ?? {},
           createdAt: submittedAt,
         });
+        // Before the start, so a run never meets an unregistered node; registering twice changes nothing.
+        await registerNodes(store, accepted, record.strategyId, submittedAt);
         // A stored record without a workflow (a crash between the two writes) is started now.
         const outcome = await temporal.startStrategy({
           strategyId: record.strategyId,
@@ -127,6 +119,32 @@ export function strategyRoutes({ store, temporal }: StrategyRouteDeps): RouteSpe
             status: 'queued',
             world_ids: record.worldIds,
             node_count: record.nodeCount,
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/strategies/dry-run',
+      operationId: 'dryRunStrategy',
+      summary: 'Validate a submission and diff its DAG against the node registry; starts nothing',
+      tags: ['strategies'],
+      access: 'author',
+      body: submitStrategySchema,
+      idempotent: false,
+      responses: {
+        200: { description: 'What a submission would do', schema: dryRunSchema },
+        400: { description: 'The DAG failed validation, with the same code a submission would get' },
+      },
+      async handler({ body, req }) {
+        const accepted = readDagBody(body, req);
+        await requireWorlds(temporal, body.world_ids);
+        return {
+          status: 200,
+          body: {
+            strategy_id: accepted.strategyId,
+            node_count: accepted.dag.nodes.length,
+            diff: await diffAgainstRegistry(store, accepted),
           },
         };
       },
@@ -201,30 +219,12 @@ export function strategyRoutes({ store, temporal }: StrategyRouteDeps): RouteSpe
   ];
 }
 
-/** The DAG as sent, parsed losslessly, validated, and given its id; 400 otherwise. */
-function intake(dagJson: string | undefined, rawBody: string | undefined): AcceptedDag {
-  let lossless: JsonValue;
-  let field: 'dag' | 'dag_json';
-  if (dagJson !== undefined) {
-    const decoded = decodeDagJson(dagJson);
-    if (isIntakeError(decoded)) throw intakeProblem(decoded);
-    lossless = decoded;
-    field = 'dag_json';
-  } else {
-    // The body was already parsed once, so the raw text is valid JSON here.
-    lossless = (parseLossless(rawBody ?? '{}') as { dag: JsonValue }).dag;
-    field = 'dag';
+async function requireWorlds(temporal: WorldControl, worldIds: readonly string[]): Promise<void> {
+  for (const worldId of worldIds) {
+    if ((await temporal.world(worldId)) === undefined) {
+      throw new ProblemError(404, 'E_NOT_FOUND', 'World not found', `world '${worldId}' does not exist`, {
+        world_id: worldId,
+      });
+    }
   }
-  const accepted = acceptDag(lossless, field);
-  if (isIntakeError(accepted)) throw intakeProblem(accepted);
-  return accepted;
-}
-
-function intakeProblem(error: {
-  code: string;
-  detail: string;
-  errors: ProblemError['errors'];
-}): ProblemError {
-  const title = error.code === 'E_NODE_ID_FIELDS' ? 'Node fields missing' : 'Invalid DAG';
-  return new ProblemError(400, error.code, title, error.detail, undefined, error.errors);
 }

@@ -33,12 +33,15 @@ const TIMEFRAME_UNITS_MS: Record<string, number> = {
   m: 60_000,
   h: 3_600_000,
   d: 86_400_000,
-  w: 604_800_000,
 };
 
-/** `1m` → 60000; undefined for anything ccxt-style timeframes do not allow. */
+/**
+ * `1m` → 60000; undefined for anything else. The bar grid starts at epoch 0
+ * (a Thursday), so weekly candles (which exchanges open on Mondays) are not
+ * accepted until the grid carries an origin.
+ */
 export function timeframeMs(timeframe: string): number | undefined {
-  const match = /^([1-9][0-9]{0,3})([smhdw])$/.exec(timeframe);
+  const match = /^([1-9][0-9]{0,3})([smhd])$/.exec(timeframe);
   if (!match) return undefined;
   return Number(match[1]) * TIMEFRAME_UNITS_MS[match[2] as string]!;
 }

@@ -10,6 +10,8 @@ import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import {
   type ApiKeyRecord,
+  type BarRow,
+  type NodeRecord,
   PostgresStore,
   SqliteStore,
   type Store,
@@ -111,3 +113,44 @@ export function strategy(strategyId: string, overrides: Partial<StrategyRecord> 
     ...overrides,
   };
 }
+
+export function node(nodeId: string, overrides: Partial<NodeRecord> = {}): NodeRecord {
+  return {
+    nodeId,
+    nodeType: 'sma',
+    interval: 60,
+    period: 20,
+    paramsJson: '{"window":20}',
+    dependencies: [],
+    schemaCompatId: 'v1',
+    codeHash: 'builtin:sma',
+    tags: [],
+    firstStrategyId: 's1',
+    createdAt: at(0),
+    ...overrides,
+  };
+}
+
+export const MINUTE = 60_000;
+
+/** A one-minute bar opening at minute `m` of 2025-01-01, its close `close` (other values derived). */
+export function bar(m: number, close = 100 + m, overrides: Partial<BarRow> = {}): BarRow {
+  return {
+    ts: Date.UTC(2025, 0, 1) + m * MINUTE,
+    open: close - 1,
+    high: close + 2,
+    low: close - 2,
+    close,
+    volume: 10 * m + 0.5,
+    ...overrides,
+  };
+}
+
+/** One-minute bars at each listed minute. */
+export const bars = (minutes: readonly number[]): BarRow[] => minutes.map((m) => bar(m));
+
+/** The inclusive range of bar opens from minute `first` to minute `last`. */
+export const minutes = (first: number, last: number): { start: number; end: number } => ({
+  start: bar(first).ts,
+  end: bar(last).ts,
+});

@@ -4,12 +4,17 @@
  * (a fresh schema per test). PostgreSQL is required, not optional: when it is
  * unreachable the PostgreSQL half fails instead of skipping.
  */
-import { type Store, StoreConflictError } from '../../activities/store';
+import { type BarRow, type Store, StoreConflictError } from '../../activities/store';
 import { migrations } from '../../activities/store/migrations';
 import {
   type Harness,
+  MINUTE,
   apiKey,
   at,
+  bar,
+  bars,
+  minutes,
+  node,
   postgresHarness,
   requirePostgres,
   sqliteHarness,
@@ -263,6 +268,228 @@ function storeContract(kind: Store['kind'], makeHarness: () => Harness): void {
       expect(await store.strategies.list({ limit: 1, offset: 1, worldId: 'crypto' })).toStrictEqual([
         strategy('a', { worldIds: ['crypto'], createdAt: at(1) }),
       ]);
+    });
+  });
+  describe('nodes', () => {
+    it('round-trips a node record exactly, params_json byte for byte', async () => {
+      const sma = node('n-sma', {
+        paramsJson: '{"alpha":1.0,"w":20}',
+        dependencies: ['n-b', 'n-a'],
+        tags: ['Ünïcode', 'btc'],
+        interval: 86_400,
+        period: 0,
+      });
+      const input = node('n-input', {
+        nodeType: 'StreamInput',
+        interval: null,
+        period: null,
+        paramsJson: '{"source":"ohlcv:sim:BTC/USDT:1m","x":1e-7}',
+      });
+      expect(await store.nodes.registerAll([sma, input])).toEqual(['n-sma', 'n-input']);
+      expect(await store.nodes.get('n-sma')).toStrictEqual(sma);
+      expect(await store.nodes.get('n-input')).toStrictEqual(input);
+      expect(await store.nodes.get('n-none')).toBeUndefined();
+    });
+
+    it('registers only ids not seen before and keeps the first record', async () => {
+      expect(await store.nodes.registerAll([node('a'), node('b'), node('a', { codeHash: 'dup' })])).toEqual([
+        'a',
+        'b',
+      ]);
+      expect(await store.nodes.registerAll([node('b', { firstStrategyId: 's2' }), node('c')])).toEqual(['c']);
+      expect(await store.nodes.registerAll([])).toEqual([]);
+      expect(await store.nodes.get('a')).toStrictEqual(node('a'));
+      expect(await store.nodes.get('b')).toStrictEqual(node('b'));
+      expect(await store.nodes.known(['a', 'c', 'x'])).toEqual(new Set(['a', 'c']));
+      expect(await store.nodes.known([])).toEqual(new Set());
+    });
+
+    it('reports each id new exactly once under concurrent overlapping registrations', async () => {
+      const other = await harness.open();
+      try {
+        const ids = Array.from({ length: 650 }, (_, i) => `n${String(i).padStart(3, '0')}`);
+        // Ten windows of 200 ids, each overlapping the next by 150, some reversed, half through a second store.
+        const windows = Array.from({ length: 10 }, (_, i) => ids.slice(i * 50, i * 50 + 200));
+        const results = await Promise.all(
+          windows.map((w, i) =>
+            (i % 2 ? other : store).nodes.registerAll((i % 3 ? w : [...w].reverse()).map((id) => node(id))),
+          ),
+        );
+        expect(results.flat().sort()).toEqual(ids);
+        expect(await harness.sql('SELECT node_id FROM nodes ORDER BY node_id')).toEqual(
+          ids.map((id) => ({ node_id: id })),
+        );
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
+  describe('bars', () => {
+    const series = 'ohlcv:sim:BTC/USDT:1m';
+
+    it('replaces a revised candle and reads half-open ranges ascending', async () => {
+      expect(await store.bars.upsertBars(series, MINUTE, bars([3, 0, 4, 1, 2]))).toBe(5);
+      const revised = bar(2, 555.25, { volume: null });
+      expect(await store.bars.upsertBars(series, MINUTE, [revised])).toBe(1);
+      const { start } = minutes(0, 0);
+      expect(await store.bars.readBars(series, bar(1).ts, bar(3).ts)).toStrictEqual([bar(1), revised]);
+      expect(await store.bars.readBars(series, start, bar(9).ts)).toStrictEqual([
+        bar(0),
+        bar(1),
+        revised,
+        bar(3),
+        bar(4),
+      ]);
+      expect(await store.bars.readBars(series, bar(3).ts, bar(3).ts)).toEqual([]);
+      expect(await store.bars.countBars(series, bar(1).ts, bar(4).ts)).toBe(3);
+      expect(await store.bars.readBars('other-series', start, bar(9).ts)).toEqual([]);
+    });
+
+    it('adds nothing when the same bars are upserted again', async () => {
+      const hundred = bars(Array.from({ length: 100 }, (_, m) => m));
+      expect(await store.bars.upsertBars(series, MINUTE, hundred)).toBe(100);
+      expect(await store.bars.upsertBars(series, MINUTE, hundred)).toBe(0);
+      expect(await store.bars.countBars(series, 0, bar(1000).ts)).toBe(100);
+      expect(await store.bars.readBars(series, 0, bar(1000).ts)).toStrictEqual(hundred);
+    });
+
+    it('inserts each bar exactly once under concurrent overlapping upserts', async () => {
+      const other = await harness.open();
+      try {
+        // Eight windows of 50 minutes overlapping by half, some reversed, half through a second store.
+        const windows = Array.from({ length: 8 }, (_, i) =>
+          bars(Array.from({ length: 50 }, (_, m) => i * 25 + m)),
+        );
+        const written = await Promise.all(
+          windows.map((w, i) =>
+            (i % 2 ? other : store).bars.upsertBars(series, MINUTE, i % 3 ? w : [...w].reverse()),
+          ),
+        );
+        expect(written.reduce((sum, n) => sum + n, 0)).toBe(225);
+        expect(await store.bars.readBars(series, 0, bar(1000).ts)).toStrictEqual(
+          bars(Array.from({ length: 225 }, (_, m) => m)),
+        );
+        expect(await store.bars.coverage(series)).toEqual([minutes(0, 224)]);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('keeps the last bar of a duplicated ts and stores values exactly', async () => {
+      const exact = bar(1, 0.1 + 0.2, { open: 1.5e300, high: null, low: -0.25, volume: 5e-324 });
+      expect(await store.bars.upsertBars(series, MINUTE, [bar(1), bar(0), exact])).toBe(2);
+      expect(await store.bars.readBars(series, bar(0).ts, bar(2).ts)).toStrictEqual([bar(0), exact]);
+    });
+
+    it('refuses another interval for a stored series, writing nothing', async () => {
+      await store.bars.upsertBars(series, MINUTE, bars([0]));
+      const fiveMinutes = store.bars.upsertBars(series, 5 * MINUTE, bars([5]));
+      await expect(fiveMinutes).rejects.toBeInstanceOf(StoreConflictError);
+      await expect(store.bars.upsertBars(series, 5 * MINUTE, [])).rejects.toThrow(/60000 ms.*300000 ms/);
+      expect(await store.bars.readBars(series, 0, bar(10).ts)).toStrictEqual(bars([0]));
+      expect(await store.bars.upsertBars('ohlcv:sim:BTC/USDT:5m', 5 * MINUTE, bars([5]))).toBe(1);
+    });
+
+    it('refuses timestamps that are not integer ms and non-finite values', async () => {
+      const bad: Array<[number, Partial<BarRow>]> = [
+        [MINUTE, { ts: 1.5 }],
+        [MINUTE, { close: Number.NaN }],
+        [MINUTE, { volume: Number.POSITIVE_INFINITY }],
+        [0, {}],
+        [1.5, {}],
+      ];
+      for (const [interval, overrides] of bad) {
+        await expect(
+          store.bars.upsertBars(series, interval, [bar(0), bar(1, 7, overrides)]),
+        ).rejects.toBeInstanceOf(RangeError);
+      }
+      expect(await store.bars.countBars(series, 0, bar(10).ts)).toBe(0);
+      await expect(store.bars.readBars(series, 0.5, 1)).rejects.toBeInstanceOf(RangeError);
+    });
+
+    it('reports coverage as islands of adjacent bars, one-bar islands included', async () => {
+      expect(await store.bars.coverage(series)).toEqual([]);
+      await store.bars.upsertBars(series, MINUTE, bars([8, 0, 1, 2, 5, 9]));
+      await store.bars.upsertBars('ohlcv:sim:ETH/USDT:1m', MINUTE, bars([3, 4, 6, 7]));
+      expect(await store.bars.coverage(series)).toEqual([minutes(0, 2), minutes(5, 5), minutes(8, 9)]);
+      await store.bars.upsertBars(series, MINUTE, bars([3, 4]));
+      expect(await store.bars.coverage(series)).toEqual([minutes(0, 5), minutes(8, 9)]);
+      await store.bars.upsertBars(series, MINUTE, bars([7, 6]));
+      expect(await store.bars.coverage(series)).toEqual([minutes(0, 9)]);
+    });
+
+    it('merges overlapping and adjacent known-empty ranges', async () => {
+      await store.bars.upsertBars(series, MINUTE, []);
+      await store.bars.addKnownEmpty(series, minutes(0, 2).start, minutes(0, 2).end);
+      await store.bars.addKnownEmpty(series, minutes(6, 7).start, minutes(6, 7).end);
+      await store.bars.addKnownEmpty(series, minutes(10, 10).start, minutes(10, 10).end);
+      expect(await store.bars.knownEmpty(series)).toEqual([minutes(0, 2), minutes(6, 7), minutes(10, 10)]);
+      // Touches [0, 2] one interval away and overlaps [6, 7]; [10] stays apart.
+      await store.bars.addKnownEmpty(series, minutes(3, 6).start, minutes(3, 6).end);
+      expect(await store.bars.knownEmpty(series)).toEqual([minutes(0, 7), minutes(10, 10)]);
+      // Already inside, and a range sharing a start: nothing changes.
+      await store.bars.addKnownEmpty(series, minutes(0, 1).start, minutes(0, 1).end);
+      await store.bars.addKnownEmpty(series, minutes(1, 4).start, minutes(1, 4).end);
+      expect(await store.bars.knownEmpty(series)).toEqual([minutes(0, 7), minutes(10, 10)]);
+      await expect(store.bars.addKnownEmpty(series, bar(2).ts, bar(1).ts)).rejects.toBeInstanceOf(RangeError);
+      expect(await store.bars.knownEmpty('other-series')).toEqual([]);
+    });
+
+    it('merges concurrent known-empty additions into one range', async () => {
+      const other = await harness.open();
+      try {
+        await store.bars.upsertBars(series, MINUTE, []);
+        const pairs = [7, 2, 9, 0, 4, 1, 8, 3, 6, 5].map((i) => minutes(2 * i, 2 * i + 1));
+        await Promise.all(
+          pairs.map((r, i) => (i % 2 ? other : store).bars.addKnownEmpty(series, r.start, r.end)),
+        );
+        expect(await store.bars.knownEmpty(series)).toEqual([minutes(0, 19)]);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('merges known-empty ranges of a series without bars only where they meet at 1 ms', async () => {
+      await store.bars.addKnownEmpty('new', 0, 999);
+      await store.bars.addKnownEmpty('new', 1000, 1999);
+      await store.bars.addKnownEmpty('new', 2001, 3000);
+      expect(await store.bars.knownEmpty('new')).toEqual([
+        { start: 0, end: 1999 },
+        { start: 2001, end: 3000 },
+      ]);
+    });
+  });
+
+  describe('artifacts', () => {
+    const fingerprint = 'sha256:' + 'ab'.repeat(32);
+
+    it('keeps the first body put under a fingerprint', async () => {
+      const body = '{"rows":[[1,2.0]],"note":"é✓"}';
+      expect(await store.artifacts.putIfAbsent(fingerprint, 'frame', body)).toEqual({ created: true });
+      expect(await store.artifacts.putIfAbsent(fingerprint, 'other', 'second body')).toEqual({
+        created: false,
+      });
+      const stored = await store.artifacts.get(fingerprint);
+      expect(stored).toStrictEqual({ kind: 'frame', body, createdAt: expect.any(String) });
+      expect(new Date(stored?.createdAt ?? '').toISOString()).toBe(stored?.createdAt);
+      expect(await store.artifacts.get('sha256:none')).toBeUndefined();
+    });
+
+    it('creates exactly one of 20 concurrent puts, and its body is the one stored', async () => {
+      const other = await harness.open();
+      try {
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            (i % 2 ? other : store).artifacts.putIfAbsent(fingerprint, 'frame', `body-${i}`),
+          ),
+        );
+        const winners = results.flatMap((r, i) => (r.created ? [i] : []));
+        expect(winners).toHaveLength(1);
+        expect((await store.artifacts.get(fingerprint))?.body).toBe(`body-${winners[0]}`);
+      } finally {
+        await other.close();
+      }
     });
   });
 }

@@ -10,6 +10,7 @@ import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import { openStore } from '../../activities/store';
+import { VenueRegistry } from '../../activities/venues/registry';
 import type { Store } from '../../activities/store/port';
 import { workflowBundle } from '../../workers/worker';
 import { strategyStatusQuery, stopStrategySignal, strategyWorkflow } from '../../workflows/strategy';
@@ -48,7 +49,7 @@ describe('strategyWorkflow (time-skipping)', () => {
       connection: env.nativeConnection,
       taskQueue: 'qmtl-control',
       workflowBundle: await workflowBundle(),
-      activities: createActivities(store),
+      activities: createActivities({ store, venues: new VenueRegistry() }),
     });
     return worker.runUntil(fn);
   }

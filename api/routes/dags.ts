@@ -1,0 +1,258 @@
+/**
+ * DAG Manager endpoints (SPEC §5, §6): diff a DAG against the node registry
+ * and read a registered node. Also the one DAG body intake that the strategy
+ * routes share: `{dag}` or `{dag_json}`, optional `node_ids_crc32`, validated
+ * by domain/dag/intake.ts and answered as problem+json on failure.
+ */
+import type express from 'express';
+import { z } from 'zod';
+import type { NodeRecord, NodeRepo, Store } from '../../activities/store/port';
+import { diffDag, type DagDiff, type DiffInputNode, type RegisteredVariant } from '../../domain/dag/diff';
+import { intakeDag, isIntakeError, type ValidatedDag } from '../../domain/dag/intake';
+import { nodeIdentity } from '../../domain/dag/node-id';
+import { queueMap, type QueueNode } from '../../domain/dag/queues';
+import { NODE_ID_PATTERN } from '../../domain/dag/schema';
+import type { DagProblem, DagProblemCode } from '../../domain/dag/validate';
+import { ProblemError } from '../errors';
+import { rawBodyText } from '../raw-body';
+import { defineRoute, type RouteSpec } from '../route';
+
+// --- the shared body intake ---------------------------------------------------
+
+/** Body fields that carry a DAG; routes spread them into their own body schema. */
+export const dagBodyFields = {
+  dag: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .meta({ description: 'The DAG inline: {nodes: [DagNode, ...]}' }),
+  dag_json: z.string().max(16_000_000).optional().meta({ description: 'Base64 of the DAG JSON text' }),
+  node_ids_crc32: z
+    .number()
+    .int()
+    .min(0)
+    .max(0xffffffff)
+    .optional()
+    .meta({ description: 'CRC-32 of the node ids concatenated in submitted order; checked when sent' }),
+};
+
+export const exactlyOneDag = {
+  check: (b: { dag?: unknown; dag_json?: unknown }) => (b.dag === undefined) !== (b.dag_json === undefined),
+  message: { message: 'send exactly one of dag or dag_json', path: ['dag'] },
+};
+
+const PROBLEM_TITLES: Record<DagProblemCode, string> = {
+  E_VALIDATION: 'Invalid DAG',
+  E_NODE_ID_FIELDS: 'Node fields missing',
+  E_SCHEMA_COMPAT_MISMATCH: 'Schema compatibility mismatch',
+  E_CHECKSUM_MISMATCH: 'Node id checksum mismatch',
+  E_NODE_ID_MISMATCH: 'Node id mismatch',
+  E_DAG_CYCLE: 'DAG has a cycle',
+  E_NODE_TYPE_UNKNOWN: 'Unknown node type',
+};
+
+export function dagProblem(problem: DagProblem): ProblemError {
+  const { code, detail, extra, errors } = problem;
+  return new ProblemError(400, code, PROBLEM_TITLES[code], detail, extra, errors);
+}
+
+/** The DAG a request carries, fully validated (SPEC §6 order); throws a 400 problem otherwise. */
+export function readDagBody(
+  body: { dag_json?: string; node_ids_crc32?: number },
+  req: express.Request,
+): ValidatedDag {
+  // The inline DAG is re-read from the raw bytes: the parsed body has lost `1.0` vs `1`.
+  const source =
+    body.dag_json !== undefined ? { dagJson: body.dag_json } : { bodyText: rawBodyText(req) ?? '{}' };
+  const result = intakeDag(source, { nodeIdsCrc32: body.node_ids_crc32 });
+  if (isIntakeError(result)) throw dagProblem(result);
+  return result;
+}
+
+// --- the node registry -----------------------------------------------------------
+
+/**
+ * A registry query the store port does not offer yet: registered nodes with the
+ * same type, code and params as given ones (schema variants). Used when the
+ * store provides it; until then no node is classified `buffering`.
+ */
+interface SchemaVariantQuery {
+  findSchemaVariants(
+    keys: Array<{ nodeType: string; codeHash: string; paramsJson: string }>,
+  ): Promise<NodeRecord[]>;
+}
+
+/** The store's node registry, or undefined while the store in use has none. */
+function registryOf(store: Store): (NodeRepo & Partial<SchemaVariantQuery>) | undefined {
+  return (store as Partial<Store>).nodes;
+}
+
+/** Records the accepted DAG's nodes; ids already known keep their first strategy. */
+export async function registerNodes(
+  store: Store,
+  dag: ValidatedDag,
+  strategyId: string,
+  at: string,
+): Promise<void> {
+  await registryOf(store)?.registerAll(nodeRecordsOf(dag, strategyId, at));
+}
+
+export function nodeRecordsOf(dag: ValidatedDag, firstStrategyId: string, createdAt: string): NodeRecord[] {
+  return dag.dag.nodes.map((node, index) => {
+    const identity = nodeIdentity(dag.nodes[index]!);
+    return {
+      nodeId: node.node_id,
+      nodeType: node.node_type,
+      interval: node.interval,
+      period: node.period,
+      // The identity params: what makes two nodes the same computation (excluded keys are context).
+      paramsJson: identity.paramsJson,
+      dependencies: identity.dependencies,
+      schemaCompatId: identity.schemaCompatId,
+      codeHash: node.code_hash,
+      tags: node.tags ?? [],
+      firstStrategyId,
+      createdAt,
+    };
+  });
+}
+
+/** The DAG's diff against the registry, nodes in topological order. */
+export async function diffAgainstRegistry(store: Store, dag: ValidatedDag): Promise<DagDiff> {
+  const byId = new Map(dag.dag.nodes.map((node, index) => [node.node_id, index]));
+  const nodes: DiffInputNode[] = dag.order.map((id) => {
+    const index = byId.get(id)!;
+    const node = dag.dag.nodes[index]!;
+    return { ...node, identity: nodeIdentity(dag.nodes[index]!) };
+  });
+  const registry = registryOf(store);
+  const known = registry ? await registry.known(nodes.map((n) => n.node_id)) : new Set<string>();
+  const unknown = nodes.filter((n) => !known.has(n.node_id));
+  const variants: RegisteredVariant[] =
+    registry?.findSchemaVariants && unknown.length > 0
+      ? await registry.findSchemaVariants(unknown.map((n) => n.identity))
+      : [];
+  return diffDag(nodes, { known, variants });
+}
+
+/** The node and its registered ancestors (enough to name its queue), breadth first. */
+async function withAncestors(registry: NodeRepo, root: NodeRecord, limit = 10_000): Promise<NodeRecord[]> {
+  const found = new Map([[root.nodeId, root]]);
+  let frontier = [root];
+  while (frontier.length > 0 && found.size < limit) {
+    const next = [...new Set(frontier.flatMap((r) => r.dependencies))].filter((id) => !found.has(id));
+    const records = (await Promise.all(next.map((id) => registry.get(id)))).filter((r) => r !== undefined);
+    for (const record of records) found.set(record.nodeId, record);
+    frontier = records;
+  }
+  return [...found.values()];
+}
+
+const asQueueNode = (r: NodeRecord): QueueNode => ({
+  node_id: r.nodeId,
+  node_type: r.nodeType,
+  params: JSON.parse(r.paramsJson) as unknown,
+  dependencies: r.dependencies,
+});
+
+// --- routes ------------------------------------------------------------------------
+
+const diffBodySchema = z
+  .object(dagBodyFields)
+  .refine(exactlyOneDag.check, exactlyOneDag.message)
+  .meta({ id: 'DagDiffRequest' });
+
+export const dagDiffSchema = z
+  .object({
+    nodes: z.array(
+      z.object({
+        node_id: z.string(),
+        status: z.enum(['reused', 'new', 'buffering']),
+        queue: z.string(),
+        warmup_bars: z.number().int().optional().meta({ description: 'buffering: bars to replay first' }),
+        replaces: z.string().optional().meta({ description: 'buffering: the registered node superseded' }),
+      }),
+    ),
+    queue_map: z.record(z.string(), z.string()),
+  })
+  .meta({ id: 'DagDiff' });
+
+const nodeSchema = z
+  .object({
+    node_id: z.string(),
+    node_type: z.string(),
+    interval: z.number().int().nullable(),
+    period: z.number().int().nullable(),
+    params: z.unknown().meta({ description: 'Identity params: excluded keys (world, seed, env_…) dropped' }),
+    params_json: z.string().meta({ description: 'The canonical JSON the node id hashes, literals as sent' }),
+    dependencies: z.array(z.string()),
+    schema_compat_id: z.string(),
+    code_hash: z.string(),
+    tags: z.array(z.string()),
+    queue: z.string(),
+    first_strategy_id: z.string(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'Node' });
+
+export function dagRoutes({ store }: { store: Store }): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/dags/diff',
+      operationId: 'diffDag',
+      summary: 'Classify each node of a DAG as reused, new or buffering, with its queue',
+      tags: ['dag manager'],
+      access: 'reader',
+      body: diffBodySchema,
+      idempotent: false,
+      responses: {
+        200: { description: 'The diff, nodes in topological order', schema: dagDiffSchema },
+        400: { description: 'The DAG failed validation (E_NODE_ID_FIELDS, E_NODE_ID_MISMATCH, …)' },
+      },
+      async handler({ body, req }) {
+        return { status: 200, body: await diffAgainstRegistry(store, readDagBody(body, req)) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/nodes/:id',
+      operationId: 'getNode',
+      summary: 'A node from the registry: its identity, first strategy and queue',
+      tags: ['dag manager'],
+      access: 'reader',
+      params: z.object({ id: z.string().regex(NODE_ID_PATTERN, 'must be "blake3:" and 64 lowercase hex') }),
+      responses: { 200: { description: 'The node', schema: nodeSchema } },
+      async handler({ params }) {
+        const registry = registryOf(store);
+        const record = await registry?.get(params.id);
+        if (!registry || !record) {
+          throw new ProblemError(
+            404,
+            'E_NOT_FOUND',
+            'Node not found',
+            `no node '${params.id}' is registered`,
+          );
+        }
+        const lineage = await withAncestors(registry, record);
+        return {
+          status: 200,
+          body: {
+            node_id: record.nodeId,
+            node_type: record.nodeType,
+            interval: record.interval,
+            period: record.period,
+            params: JSON.parse(record.paramsJson) as unknown,
+            params_json: record.paramsJson,
+            dependencies: record.dependencies,
+            schema_compat_id: record.schemaCompatId,
+            code_hash: record.codeHash,
+            tags: record.tags,
+            queue: queueMap(lineage.map(asQueueNode)).get(record.nodeId)!,
+            first_strategy_id: record.firstStrategyId,
+            created_at: record.createdAt,
+          },
+        };
+      },
+    }),
+  ];
+}
