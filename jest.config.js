@@ -7,7 +7,11 @@ module.exports = {
     // Node 20.19+ loads them natively, jest's module system needs them transformed.
     '^.+/node_modules/(@noble|@scure)/.+\\.js$': [
       '@swc/jest',
-      { swcrc: false, jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+      {
+        swcrc: false,
+        jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' },
+        module: { type: 'commonjs' },
+      },
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!(.*/node_modules/)?(@noble|@scure)/)'],
