@@ -26,6 +26,11 @@ export interface BackfillActivityDeps {
   venues: VenueLookup;
   /** Wall clock, for "which bars are final yet" only. */
   now?: () => number;
+  /**
+   * The rate-limited task queue whose workers fetch an exchange's chunks
+   * (workers/venue-queues.ts); undefined: the backfill's own queue.
+   */
+  chunkQueueOf?: (exchange: string) => string | undefined;
 }
 
 export interface PlanRequest {
@@ -45,6 +50,8 @@ export interface BackfillPlan {
   chunks: BarRange[];
   /** Bars in the chunks: what the backfill has to fill. */
   totalBars: number;
+  /** Task queue for the chunk activities (per-exchange rate limit); absent: the workflow's own. */
+  chunkQueue?: string;
 }
 
 export interface ChunkRequest {
@@ -72,7 +79,12 @@ export interface ChunkResult {
 /** Bars younger than this many intervals may still change, so they are never recorded as known-empty. */
 const STABILIZATION_BARS = 2;
 
-export function createBackfillActivities({ store, venues, now = Date.now }: BackfillActivityDeps) {
+export function createBackfillActivities({
+  store,
+  venues,
+  now = Date.now,
+  chunkQueueOf = () => undefined,
+}: BackfillActivityDeps) {
   const resolve = async (nodeId: string): Promise<{ seriesId: string; source: OhlcvSource }> => {
     const node = await store.nodes.get(nodeId);
     if (!node) throw ApplicationFailure.nonRetryable(`node ${nodeId} is not registered`, 'NotFound');
@@ -104,6 +116,7 @@ export function createBackfillActivities({ store, venues, now = Date.now }: Back
         start,
         end,
       }));
+      const chunkQueue = chunkQueueOf(source.exchange);
       return {
         seriesId,
         exchange: source.exchange,
@@ -111,6 +124,7 @@ export function createBackfillActivities({ store, venues, now = Date.now }: Back
         intervalMs: source.intervalMs,
         chunks,
         totalBars: countBars(missing, source.intervalMs),
+        ...(chunkQueue === undefined ? {} : { chunkQueue }),
       };
     },
 

@@ -36,6 +36,7 @@ import {
   QmtlWorldId,
 } from '../workflows/search-attributes';
 import { CONTROL_QUEUE, DATA_QUEUE } from '../workflows/task-queues';
+import { runProgress, strategyStatuses, type RunControl } from './temporal-runs';
 
 export const strategyWorkflowId = (strategyId: string): string => `strategy:${strategyId}`;
 export const worldWorkflowId = (worldId: string): string => `world:${worldId}`;
@@ -88,7 +89,7 @@ export interface BackfillControl {
   signalBackfill(backfillId: string, action: BackfillAction, reason?: string): Promise<boolean>;
 }
 
-export class TemporalGateway implements StrategyControl, WorldControl, BackfillControl {
+export class TemporalGateway implements StrategyControl, WorldControl, BackfillControl, RunControl {
   constructor(
     readonly client: Client,
     readonly namespace: string,
@@ -230,6 +231,14 @@ export class TemporalGateway implements StrategyControl, WorldControl, BackfillC
       if (err instanceof WorkflowNotFoundError) return false;
       throw err;
     }
+  }
+
+  strategyStatuses(strategyIds: readonly string[]): ReturnType<RunControl['strategyStatuses']> {
+    return strategyStatuses(this.client, strategyIds);
+  }
+
+  runProgress(runId: string): ReturnType<RunControl['runProgress']> {
+    return runProgress(this.client, runId);
   }
 }
 

@@ -32,9 +32,63 @@ const ENV_NAMES = {
   temporalDevPort: 'TEMPORAL_DEV_PORT',
   temporalCliPath: 'TEMPORAL_CLI_PATH',
   temporalTestServerPath: 'TEMPORAL_TEST_SERVER_PATH',
+  venueRateLimits: 'QMTL_VENUE_RATE_LIMITS',
 } as const;
 
 type ConfigField = keyof typeof ENV_NAMES;
+
+/** `*` names every exchange not listed: they share one rate-limited queue (workers/venue-queues.ts). */
+export const OTHER_VENUES = '*';
+
+/**
+ * Backfill chunk activities started per second, across every worker, per
+ * exchange: `sim` is local and practically unlimited; an exchange nobody
+ * listed shares a conservative budget with the others nobody listed.
+ */
+export const DEFAULT_VENUE_RATE_LIMITS: Readonly<Record<string, number>> = { sim: 1000, [OTHER_VENUES]: 5 };
+
+/** What is wrong with one `exchange=perSecond` entry, if anything. */
+function rateLimitProblem(parts: string[], listed: ReadonlySet<string>): string | undefined {
+  const [name = '', rate, ...extra] = parts;
+  if (rate === undefined || extra.length > 0) {
+    return `'${parts.join('=')}' must be exchange=perSecond (e.g. binance=10)`;
+  }
+  if (!/^([a-z0-9_]+|\*)$/.test(name)) {
+    return `'${name}' is not an exchange id (lower-case letters, digits, _) nor ${OTHER_VENUES}`;
+  }
+  const perSecond = rate === '' ? NaN : Number(rate);
+  if (!Number.isFinite(perSecond) || perSecond <= 0) {
+    return `${name}: '${rate}' is not a positive number of chunk activities per second`;
+  }
+  return listed.has(name) ? `${name} is listed twice` : undefined;
+}
+
+/**
+ * `binance=10,okx=5,sim=1000` (or the same as an object in qmtl.config.json),
+ * laid over the defaults. Exchange ids as in `ohlcv:{exchange}:…` sources.
+ */
+const venueRateLimits = z.union([z.string(), z.record(z.string(), z.number())]).transform((value, ctx) => {
+  const entries =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean)
+          .map((entry) => entry.split('=').map((part) => part.trim()))
+      : Object.entries(value).map(([name, rate]) => [name, String(rate)]);
+  const limits: Record<string, number> = { ...DEFAULT_VENUE_RATE_LIMITS };
+  const listed = new Set<string>();
+  for (const parts of entries) {
+    const problem = rateLimitProblem(parts, listed);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
+    listed.add(parts[0]!);
+    limits[parts[0]!] = Number(parts[1]);
+  }
+  return limits;
+});
 
 export const configSchema = z.object({
   port: port.default(8080),
@@ -67,6 +121,7 @@ export const configSchema = z.object({
   temporalDevPort: port.default(7233),
   temporalCliPath: optionalText,
   temporalTestServerPath: optionalText,
+  venueRateLimits: venueRateLimits.default({ ...DEFAULT_VENUE_RATE_LIMITS }),
 });
 
 export type QmtlConfig = z.infer<typeof configSchema> & { workerQueues: TaskQueue[] };

@@ -12,12 +12,15 @@ import {
   type WorkerOptions,
   type WorkflowBundle,
 } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
 import type { VenueLookup } from '../activities/backfill';
 import type { Store } from '../activities/store/port';
 import { VenueRegistry } from '../activities/venues/registry';
+import { DATA_QUEUE } from '../workflows/task-queues';
 import type { QmtlConfig } from './config';
 import type { Logger } from './logger';
+import { chunkQueueRouter, createVenueWorkers, venueTaskQueue } from './venue-queues';
 
 export interface RunningWorkers {
   /** Resolves when every worker has stopped (after shutdown, or on a fatal error). */
@@ -78,7 +81,8 @@ export type WorkerTuning = Pick<
 >;
 
 export async function runWorkers(options: {
-  config: Pick<QmtlConfig, 'temporalNamespace' | 'workerQueues'>;
+  config: Pick<QmtlConfig, 'temporalNamespace' | 'workerQueues'> &
+    Partial<Pick<QmtlConfig, 'venueRateLimits'>>;
   connection: NativeConnection;
   store: Store;
   log: Logger;
@@ -89,7 +93,15 @@ export async function runWorkers(options: {
   const { config, connection, store, log } = options;
   installTemporalRuntime(log);
   const bundle = await workflowBundle();
-  const activities = createActivities({ store, venues: options.venues ?? new VenueRegistry() });
+  // Per-exchange chunk queues where this process serves qmtl-data (every data worker must share the limits).
+  const venueLimits = config.workerQueues.includes(DATA_QUEUE) ? config.venueRateLimits : undefined;
+  const activities = createActivities({
+    store,
+    venues: options.venues ?? new VenueRegistry(),
+    // Activities that start or await workflows (Seamless fetches) use the workers' own connection.
+    client: new Client({ connection, namespace: config.temporalNamespace }),
+    ...(venueLimits ? { chunkQueueOf: chunkQueueRouter(venueLimits) } : {}),
+  });
   const workers = await Promise.all(
     config.workerQueues.map((taskQueue) =>
       Worker.create({
@@ -105,15 +117,28 @@ export async function runWorkers(options: {
       }),
     ),
   );
+  const taskQueues: string[] = [...config.workerQueues];
+  if (venueLimits) {
+    workers.push(
+      ...(await createVenueWorkers({
+        connection,
+        namespace: config.temporalNamespace,
+        limits: venueLimits,
+        fetchChunk: activities.fetchChunk,
+        settings: { maxHeartbeatThrottleInterval: '1 second', ...options.tuning },
+      })),
+    );
+    taskQueues.push(...Object.keys(venueLimits).map(venueTaskQueue));
+  }
   const done = Promise.all(
     workers.map((worker, i) =>
       worker.run().catch((err: unknown) => {
-        log.error({ err, taskQueue: config.workerQueues[i] }, 'worker stopped with an error');
+        log.error({ err, taskQueue: taskQueues[i] }, 'worker stopped with an error');
         throw err;
       }),
     ),
   ).then(() => undefined);
-  log.info({ taskQueues: config.workerQueues }, 'workers polling');
+  log.info({ taskQueues, venueRateLimits: venueLimits }, 'workers polling');
   return {
     done,
     async shutdown() {

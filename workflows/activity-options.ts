@@ -37,3 +37,55 @@ export const venueCall: ActivityOptions = {
     nonRetryableErrorTypes: ['VenueRejected', 'NotFound', 'InvalidInput'],
   },
 };
+
+/**
+ * Making sure a run's input history exists (a Seamless fetch with
+ * AUTO_BACKFILL): starts or joins the input's backfill and waits for it,
+ * heartbeating, so a dead worker is noticed and the retry joins the same
+ * backfill. Long (a multi-year backfill takes a while). A failed or canceled
+ * backfill, data judged missing, an SLA breach or an input that reads nothing
+ * is final.
+ */
+export const dataEnsure: ActivityOptions = {
+  startToCloseTimeout: '12 hours',
+  heartbeatTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: [
+      'BackfillFailed',
+      'BackfillCanceled',
+      'DataMissing',
+      'SlaViolated',
+      'NotFound',
+      'InvalidInput',
+    ],
+  },
+};
+
+/**
+ * One node's computation (or the backtest simulation) over stored artifacts:
+ * CPU-bound, idempotent (outputs are put-if-absent by fingerprint), so a retry
+ * after a crash recomputes at most this node. It heartbeats between phases;
+ * the heartbeat timeout is how fast a killed worker's node moves elsewhere.
+ * A node whose type, params or inputs do not compute never will (E_NODE_*).
+ */
+export const nodeCompute: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: [
+      'NotFound',
+      'InvalidInput',
+      'E_NODE_TYPE_UNKNOWN',
+      'E_NODE_PARAMS',
+      'E_NODE_INPUTS',
+    ],
+  },
+};

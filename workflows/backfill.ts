@@ -13,6 +13,7 @@ import {
   defineSignal,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -90,17 +91,19 @@ export async function backfillWorkflow(input: BackfillInput): Promise<BackfillPr
   const control = backfillControl(input);
   const { progress } = control;
   const { planBackfill } = proxyActivities<BackfillActivities>(storeCall);
-  const { fetchChunk } = proxyActivities<BackfillActivities>({
-    ...venueCall,
-    ...(input.tuning?.chunkHeartbeatTimeout ? { heartbeatTimeout: input.tuning.chunkHeartbeatTimeout } : {}),
-  });
 
   let handOver = false;
   try {
     await control.scope.run(async () => {
       const chunkBars = input.tuning?.chunkBars ?? DEFAULT_CHUNK_BARS;
-      const plan = await planBackfill({ nodeId: input.nodeId, window: input, chunkBars });
+      const window = { start: input.start, end: input.end };
+      const plan = await planBackfill({ nodeId: input.nodeId, window, chunkBars });
       control.planned(plan);
+      // Chunks run on their exchange's rate-limited queue (SPEC §7); runs recorded before that keep the workflow's own.
+      const fetchChunk = chunkActivity(
+        input.tuning,
+        patched('per-exchange-queues-v1') ? plan.chunkQueue : undefined,
+      );
       await runChunks(plan, input.tuning?.maxConcurrentChunks ?? DEFAULT_MAX_CONCURRENT_CHUNKS, {
         waitUntilRunnable: () => condition(() => !control.paused),
         shouldHandOver: () => (handOver ||= workflowInfo().continueAsNewSuggested),
@@ -195,6 +198,14 @@ function backfillControl(input: BackfillInput) {
     control.scope.cancel();
   });
   return control;
+}
+
+function chunkActivity(tuning: BackfillTuning | undefined, taskQueue: string | undefined) {
+  return proxyActivities<BackfillActivities>({
+    ...venueCall,
+    ...(tuning?.chunkHeartbeatTimeout ? { heartbeatTimeout: tuning.chunkHeartbeatTimeout } : {}),
+    ...(taskQueue === undefined ? {} : { taskQueue }),
+  }).fetchChunk;
 }
 
 interface ChunkLanes {

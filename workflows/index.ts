@@ -2,3 +2,4 @@
 export { strategyWorkflow } from './strategy';
 export { worldWorkflow } from './world';
 export { backfillWorkflow } from './backfill';
+export { dagRunWorkflow } from './dag-run';

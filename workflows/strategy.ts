@@ -1,13 +1,16 @@
 /**
  * strategy:{strategyId} — one submission's lifecycle (SPEC §4): queued →
- * processing (load the stored DAG, bind worlds default-safe) → running until
- * stopped. The DAG itself never enters the history; only its id does.
+ * processing (load the stored DAG, bind worlds default-safe) → running (a
+ * backtest DAG run per world, as child workflows) → completed when every run
+ * completed, failed when one failed, stopped on request (the runs are stopped
+ * too). The DAG itself never enters the history; only its id does.
  */
 import {
   condition,
   defineQuery,
   defineSignal,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -17,6 +20,7 @@ import { nextStrategyStatus, type StrategyEvent, type StrategyStatus } from '../
 import type { StrategyActivities } from '../activities/strategy';
 import { storeCall } from './activity-options';
 import { QmtlStatus } from './search-attributes';
+import { runBacktests, type StrategyRun } from './strategy-runs';
 
 export interface StrategyWorkflowInput {
   strategyId: string;
@@ -41,6 +45,8 @@ export interface StrategyState {
   nodeCount?: number;
   bindings: WorldBinding[];
   transitions: Array<{ status: StrategyStatus; at: string }>;
+  /** One backtest run per bound world (absent in histories from before DAG runs). */
+  runs?: StrategyRun[];
   stopReason?: string;
   error?: string;
 }
@@ -96,7 +102,15 @@ export async function strategyWorkflow(input: StrategyWorkflowInput): Promise<St
     return state;
   }
   move('bound');
-  await condition(() => stopRequested);
-  move('stop');
+  if (!patched('dag-runs-v1')) {
+    // Strategies started before DAG runs existed stay running until stopped.
+    await condition(() => stopRequested);
+    move('stop');
+    return state;
+  }
+  state.runs = [];
+  const outcome = await runBacktests(input, state.runs, () => (stopRequested ? state.stopReason : undefined));
+  if (outcome.event === 'fail') state.error = outcome.error;
+  move(outcome.event);
   return state;
 }

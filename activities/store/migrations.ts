@@ -217,6 +217,53 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 3,
+    name: 'dag runs',
+    // metrics and nodes are opaque JSON text, as meta is: written and read whole, never queried inside.
+    sqlite: `
+      CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY,
+        strategy_id TEXT NOT NULL,
+        world_id TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'stopped')),
+        window_start INTEGER,
+        window_end INTEGER,
+        interval_ms INTEGER,
+        metrics TEXT NOT NULL CHECK (json_type(metrics) = 'object'),
+        result_fingerprint TEXT,
+        nodes TEXT NOT NULL CHECK (json_type(nodes) = 'array'),
+        error TEXT,
+        started_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        CHECK ((window_start IS NULL) = (window_end IS NULL) AND (window_end IS NULL) = (interval_ms IS NULL))
+      ) STRICT;
+
+      CREATE INDEX runs_by_strategy ON runs (strategy_id, started_at DESC, run_id DESC);
+    `,
+    postgres: `
+      CREATE TABLE runs (
+        run_id text PRIMARY KEY,
+        strategy_id text NOT NULL,
+        world_id text NOT NULL,
+        mode text NOT NULL,
+        status text NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'stopped')),
+        window_start bigint,
+        window_end bigint,
+        interval_ms bigint,
+        metrics text NOT NULL CHECK (jsonb_typeof(metrics::jsonb) = 'object'),
+        result_fingerprint text,
+        nodes text NOT NULL CHECK (jsonb_typeof(nodes::jsonb) = 'array'),
+        error text,
+        started_at text NOT NULL,
+        updated_at text NOT NULL,
+        CHECK ((window_start IS NULL) = (window_end IS NULL) AND (window_end IS NULL) = (interval_ms IS NULL))
+      );
+
+      CREATE INDEX runs_by_strategy ON runs (strategy_id, started_at DESC, run_id DESC);
+    `,
+  },
 ];
 
 /**

@@ -87,6 +87,7 @@ export interface Store {
   readonly nodes: NodeRepo;
   readonly bars: BarStore;
   readonly artifacts: ArtifactStore;
+  readonly runs: RunRepo;
 }
 
 export class StoreConflictError extends Error {
@@ -162,4 +163,45 @@ export interface ArtifactStore {
   /** Stores the body under its fingerprint unless present; the first body wins. */
   putIfAbsent(fingerprint: string, kind: string, body: string): Promise<{ created: boolean }>;
   get(fingerprint: string): Promise<{ kind: string; body: string; createdAt: string } | undefined>;
+}
+
+// ---------------------------------------------------------------------------
+// DAG runs (SPEC §4, §5): what a run did, for the API; node outputs and the
+// simulation result themselves are artifacts, named here by fingerprint.
+// ---------------------------------------------------------------------------
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'stopped';
+
+/** One node of a run: the output it used, and whether an earlier run had already computed it. */
+export interface RunNodeRecord {
+  nodeId: string;
+  fingerprint: string;
+  reused: boolean;
+}
+
+export interface RunRecord {
+  /** The run's workflow id, `run:{strategyId}:{worldId}:{mode}:{n}`. */
+  runId: string;
+  strategyId: string;
+  worldId: string;
+  mode: string;
+  status: RunStatus;
+  /** Inclusive bar opens (epoch ms) and the bar interval; null until the run is planned. */
+  window: { start: number; end: number; intervalMs: number } | null;
+  /** Metric name → finite number; empty until simulated, and for runs with nothing to trade. */
+  metrics: Record<string, number>;
+  /** The artifact holding trades and the equity curve; absent until simulated. */
+  resultFingerprint?: string;
+  nodes: RunNodeRecord[];
+  error?: string;
+  startedAt: string;
+  updatedAt: string;
+}
+
+export interface RunRepo {
+  /** Inserts, or replaces the record with this runId: a run's record moves from running to how it ended. */
+  put(record: RunRecord): Promise<void>;
+  get(runId: string): Promise<RunRecord | undefined>;
+  /** Newest first: startedAt descending, ties broken by runId descending. */
+  listByStrategy(strategyId: string, page: { limit: number; offset: number }): Promise<RunRecord[]>;
 }

@@ -13,6 +13,7 @@ import {
   type IdempotencyEntry,
   type IdempotencyRepo,
   type NodeRepo,
+  type RunRepo,
   type Store,
   StoreConflictError,
   type StrategyRecord,
@@ -30,6 +31,7 @@ import {
 import { PostgresArtifacts } from './postgres-artifacts';
 import { PostgresBars } from './postgres-bars';
 import { PostgresNodes } from './postgres-nodes';
+import { PostgresRuns } from './postgres-runs';
 import { inTransaction } from './postgres-transaction';
 
 export interface PostgresStoreOptions {
@@ -60,6 +62,7 @@ export class PostgresStore implements Store {
   readonly nodes: NodeRepo;
   readonly bars: BarStore;
   readonly artifacts: ArtifactStore;
+  readonly runs: RunRepo;
   private readonly pool: Pool;
   private readonly schema: string | undefined;
   private closed = false;
@@ -85,6 +88,7 @@ export class PostgresStore implements Store {
     this.nodes = new PostgresNodes(this.pool);
     this.bars = new PostgresBars(this.pool);
     this.artifacts = new PostgresArtifacts(this.pool);
+    this.runs = new PostgresRuns(this.pool);
   }
 
   async migrate(): Promise<void> {

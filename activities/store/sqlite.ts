@@ -14,6 +14,7 @@ import {
   type IdempotencyEntry,
   type IdempotencyRepo,
   type NodeRepo,
+  type RunRepo,
   type Store,
   StoreConflictError,
   type StrategyRecord,
@@ -31,6 +32,7 @@ import {
 import { SqliteArtifacts } from './sqlite-artifacts';
 import { SqliteBars } from './sqlite-bars';
 import { SqliteNodes } from './sqlite-nodes';
+import { SqliteRuns } from './sqlite-runs';
 
 /** How long a writer waits for another process's write lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -46,6 +48,7 @@ export class SqliteStore implements Store {
   readonly nodes: NodeRepo;
   readonly bars: BarStore;
   readonly artifacts: ArtifactStore;
+  readonly runs: RunRepo;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -60,6 +63,7 @@ export class SqliteStore implements Store {
     this.nodes = new SqliteNodes(this.db, prepare);
     this.bars = new SqliteBars(this.db, prepare);
     this.artifacts = new SqliteArtifacts(prepare);
+    this.runs = new SqliteRuns(prepare);
   }
 
   async migrate(): Promise<void> {

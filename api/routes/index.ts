@@ -4,9 +4,16 @@ import type { RouteSpec } from '../route';
 import type { TemporalGateway } from '../temporal-client';
 import { dataRoutes } from './data';
 import { dagRoutes } from './dags';
+import { runRoutes } from './runs';
 import { strategyRoutes } from './strategies';
 import { worldRoutes } from './worlds';
 
 export function resourceRoutes(deps: { store: Store; temporal: TemporalGateway }): RouteSpec[] {
-  return [...strategyRoutes(deps), ...dagRoutes(deps), ...worldRoutes(deps), ...dataRoutes(deps)];
+  return [
+    ...strategyRoutes(deps),
+    ...dagRoutes(deps),
+    ...worldRoutes(deps),
+    ...dataRoutes(deps),
+    ...runRoutes(deps),
+  ];
 }

@@ -88,11 +88,19 @@ export function totalReturn(equity: ArrayLike<number>): number {
 }
 
 /** (last / first)^(1 / years) − 1; −1 once equity is gone; 0 over no time. */
+/**
+ * Annualising a short window can overflow (a 5% week compounds to ~1e1 per
+ * year, a 50% hour to Infinity); metrics stay finite, so CAGR is capped.
+ */
+export const CAGR_CAP = 1e6;
+
 export function cagr(equity: ArrayLike<number>, years: number): number {
   const e = finite(equity);
   if (e.length < 2 || e[0]! <= 0 || !(years > 0)) return 0;
   const growth = e[e.length - 1]! / e[0]!;
-  return growth <= 0 ? -1 : Math.pow(growth, 1 / years) - 1;
+  if (growth <= 0) return -1;
+  const annual = Math.pow(growth, 1 / years) - 1;
+  return Number.isFinite(annual) ? Math.min(annual, CAGR_CAP) : CAGR_CAP;
 }
 
 /** bars × interval / 365.25 days. */

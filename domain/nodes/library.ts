@@ -145,6 +145,7 @@ export const NODE_LIBRARY = {
         upper: lossless(z.number()),
         lower: lossless(z.number()),
         hold: z.boolean().optional(),
+        direction: z.enum(['momentum', 'reversion']).optional(),
       })
       .refine((p) => p.lower <= p.upper, { message: 'lower must not exceed upper', path: ['lower'] }),
     inputs: 1,

@@ -67,15 +67,21 @@ export interface ThresholdOptions {
   lower: number;
   /** Between the bands: keep the previous signal (true) or go to 0 (false, default). */
   hold?: boolean;
+  /**
+   * `momentum` (default): +1 above upper, −1 below lower. `reversion`: the
+   * opposite (buy oversold, sell overbought) — a sign flip no other node offers.
+   */
+  direction?: 'momentum' | 'reversion';
 }
 
 export interface ThresholdState {
   last: Side;
 }
 
-/** +1 when x > upper, −1 when x < lower (strict), else 0 or the held previous signal. */
+/** +1 when x > upper, −1 when x < lower (strict; flipped for `reversion`), else 0 or the held previous signal. */
 export function thresholdSignalIncremental(options: ThresholdOptions): Incremental<ThresholdState> {
-  const { upper, lower, hold = false } = options;
+  const { upper, lower, hold = false, direction = 'momentum' } = options;
+  const sign = direction === 'reversion' ? -1 : 1;
   if (!(Number.isFinite(upper) && Number.isFinite(lower) && lower <= upper)) {
     throw new RangeError(`need finite lower ≤ upper, got lower ${lower}, upper ${upper}`);
   }
@@ -83,7 +89,7 @@ export function thresholdSignalIncremental(options: ThresholdOptions): Increment
     initial: { last: 0 },
     step(state, value) {
       if (!present(value)) return { state, output: NaN };
-      const crossed: Side | null = value > upper ? 1 : value < lower ? -1 : null;
+      const crossed = value > upper ? ((1 * sign) as Side) : value < lower ? ((-1 * sign) as Side) : null;
       const output: Side = crossed ?? (hold ? state.last : 0);
       return { state: { last: output }, output };
     },

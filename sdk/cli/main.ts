@@ -12,6 +12,7 @@ import { ApiProblem, GatewayClient, type CliTarget } from './api';
 import { backfillCommand } from './backfill';
 import { backfillActionCommand, coverageCommand, exportCommand, statusCommand } from './data';
 import { processIo, type CliIo } from './io';
+import { registerStrategyCommands } from './strategies';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
@@ -95,6 +96,7 @@ export function buildProgram(
         ),
       );
   }
+  registerStrategyCommands(program, api, io, act);
   return { program, exitCode: () => exitCode };
 }
 

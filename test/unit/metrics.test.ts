@@ -1,6 +1,7 @@
 import {
   backtestMetrics,
   cagr,
+  CAGR_CAP,
   deflatedSharpeRatio,
   effectiveHistoryYears,
   erf,
@@ -179,6 +180,13 @@ describe('edge cases give finite numbers, never NaN or Infinity', () => {
     ]) {
       expect(value).toBe(0);
     }
+  });
+
+  it('caps CAGR when annualising a short window overflows', () => {
+    // 100 → 150 over one hour: 1.5^(8766) − 1 overflows to Infinity.
+    expect(cagr([100, 150], 1 / 8766)).toBe(CAGR_CAP);
+    // 100 → 101 over a year: plain 1%.
+    expect(cagr([100, 101], 1)).toBeCloseTo(0.01, 12);
   });
 
   it('no losing period → sortino and gain-to-pain 0 (undefined ratios are no evidence)', () => {

@@ -192,3 +192,16 @@ describe('NODE_LIBRARY', () => {
     expect(NODE_LIBRARY.crossover.inputs).toBe(2);
   });
 });
+
+describe('threshold_signal direction', () => {
+  it('reversion flips the side: buy below lower, sell above upper', () => {
+    // x:            50  20  80  50
+    // momentum:      0  -1  +1   0
+    // reversion:     0  +1  -1   0
+    const x = [50, 20, 80, 50];
+    expect(Array.from(thresholdSignal(x, { lower: 30, upper: 70 }))).toEqual([0, -1, 1, 0]);
+    expect(Array.from(thresholdSignal(x, { lower: 30, upper: 70, direction: 'reversion' }))).toEqual([
+      0, 1, -1, 0,
+    ]);
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * The strategy workflow in the time-skipping environment with a real worker
- * and a real SQLite store: queued → processing → running, stop → stopped, and
- * a strategy missing from the store fails instead of running.
+ * and a real SQLite store: queued → processing → running (a backtest run per
+ * world) → completed; a failing run fails the strategy; stop stops the runs
+ * too; a strategy missing from the store fails instead of running.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -9,14 +10,18 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
+import { createNodeComputeActivities, type NodeComputeHooks } from '../../activities/node-compute';
 import { openStore } from '../../activities/store';
 import { VenueRegistry } from '../../activities/venues/registry';
 import type { Store } from '../../activities/store/port';
 import { workflowBundle } from '../../workers/worker';
 import { strategyStatusQuery, stopStrategySignal, strategyWorkflow } from '../../workflows/strategy';
+import { D0, MIN, SERIES, fixedBars, putStrategy, smaCrossDag } from '../support/run-fixtures';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 
-const STRATEGY_ID = 'a'.repeat(64);
+jest.setTimeout(60_000);
+
+const META = { backtest: { start: D0, end: D0 + 200 * MIN } };
 
 describe('strategyWorkflow (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
@@ -27,15 +32,7 @@ describe('strategyWorkflow (time-skipping)', () => {
     env = await createTimeSkippingEnv();
     home = mkdtempSync(path.join(os.tmpdir(), 'qmtl-wf-'));
     store = await openStore({ home });
-    await store.strategies.putIfAbsent({
-      strategyId: STRATEGY_ID,
-      dagJson: '{"nodes":[]}',
-      worldIds: ['w1', 'w2'],
-      nodeCount: 3,
-      owner: 'key_test',
-      meta: {},
-      createdAt: '2026-01-01T00:00:00.000Z',
-    });
+    await store.bars.upsertBars(SERIES, MIN, fixedBars(200));
   });
 
   afterAll(async () => {
@@ -44,40 +41,98 @@ describe('strategyWorkflow (time-skipping)', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
+  async function withWorker<T>(fn: () => Promise<T>, hooks: NodeComputeHooks = {}): Promise<T> {
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: 'qmtl-control',
       workflowBundle: await workflowBundle(),
-      activities: createActivities({ store, venues: new VenueRegistry() }),
+      activities: {
+        ...createActivities({ store, venues: new VenueRegistry() }),
+        ...createNodeComputeActivities({ store, hooks }),
+      },
     });
     return worker.runUntil(fn);
   }
 
-  it('runs with compute-only bindings until stopped', async () => {
-    const final = await withWorker(async () => {
-      const handle = await env.client.workflow.start(strategyWorkflow, {
-        workflowId: `strategy:${STRATEGY_ID}`,
-        taskQueue: 'qmtl-control',
-        args: [{ strategyId: STRATEGY_ID, worldIds: ['w1', 'w2'], owner: 'key_test', submittedAt: 'now' }],
-      });
-      let state = await handle.query(strategyStatusQuery);
-      for (let i = 0; i < 50 && state.status !== 'running'; i++) {
-        await env.sleep('1 second');
-        state = await handle.query(strategyStatusQuery);
-      }
-      expect(state.status).toBe('running');
-      expect(state.nodeCount).toBe(3);
-      expect(state.bindings).toEqual([
-        { worldId: 'w1', effectiveMode: 'compute-only', reason: 'no_decision' },
-        { worldId: 'w2', effectiveMode: 'compute-only', reason: 'no_decision' },
-      ]);
-      await handle.signal(stopStrategySignal, { reason: 'author asked' });
-      return handle.result();
+  const start = (strategyId: string, worldIds: string[]) =>
+    env.client.workflow.start(strategyWorkflow, {
+      workflowId: `strategy:${strategyId}`,
+      taskQueue: 'qmtl-control',
+      args: [{ strategyId, worldIds, owner: 'key_test', submittedAt: 'now' }],
     });
+
+  it('binds worlds compute-only, backtests in each, and completes when every run has', async () => {
+    const strategyId = await putStrategy(store, smaCrossDag({ fast: 5, slow: 20, size: 1 }).nodes, META, [
+      'w1',
+      'w2',
+    ]);
+    const final = await withWorker(async () => (await start(strategyId, ['w1', 'w2'])).result());
+    expect(final.status).toBe('completed');
+    expect(final.nodeCount).toBe(5);
+    expect(final.bindings).toEqual([
+      { worldId: 'w1', effectiveMode: 'compute-only', reason: 'no_decision' },
+      { worldId: 'w2', effectiveMode: 'compute-only', reason: 'no_decision' },
+    ]);
+    expect(final.transitions.map((t) => t.status)).toEqual(['queued', 'processing', 'running', 'completed']);
+    expect(final.runs?.map((r) => [r.runId, r.status])).toEqual([
+      [`run:${strategyId}:w1:backtest:1`, 'completed'],
+      [`run:${strategyId}:w2:backtest:1`, 'completed'],
+    ]);
+    // Another world is another compute key, so w2 recomputes rather than reading w1's outputs.
+    expect(final.runs?.[0]?.metrics).toEqual(final.runs?.[1]?.metrics);
+    expect(final.runs?.[0]?.metrics?.n_trades_total).toBeGreaterThan(0);
+    // The two runs went side by side: whichever read the input frame second reused it, and nothing else.
+    const records = await store.runs.listByStrategy(strategyId, { limit: 10, offset: 0 });
+    expect(records.flatMap((r) => r.nodes.filter((n) => n.reused))).toHaveLength(1);
+  });
+
+  it('stops its runs when stopped while they compute, and ends stopped', async () => {
+    const dag = smaCrossDag({ fast: 4, slow: 12, size: 1 });
+    const strategyId = await putStrategy(store, dag.nodes, META);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const computing = new Promise<void>((resolve) => (reached = resolve));
+    const hooks: NodeComputeHooks = {
+      beforeCompute: async () => {
+        reached();
+        await gate;
+      },
+    };
+    const final = await withWorker(async () => {
+      const handle = await start(strategyId, ['w1']);
+      await computing;
+      expect((await handle.query(strategyStatusQuery)).status).toBe('running');
+      await handle.signal(stopStrategySignal, { reason: 'author asked' });
+      try {
+        return await handle.result();
+      } finally {
+        release();
+      }
+    }, hooks);
     expect(final.status).toBe('stopped');
     expect(final.stopReason).toBe('author asked');
     expect(final.transitions.map((t) => t.status)).toEqual(['queued', 'processing', 'running', 'stopped']);
+    expect(final.runs).toEqual([
+      {
+        runId: `run:${strategyId}:w1:backtest:1`,
+        worldId: 'w1',
+        mode: 'backtest',
+        status: 'stopped',
+        error: 'author asked',
+      },
+    ]);
+    expect((await store.runs.get(`run:${strategyId}:w1:backtest:1`))?.status).toBe('stopped');
+  });
+
+  it('fails when a run fails, naming the run and the reason', async () => {
+    const strategyId = await putStrategy(store, smaCrossDag({ fast: 3, slow: 9, size: 1 }).nodes, {
+      initial_cash: -1,
+    });
+    const final = await withWorker(async () => (await start(strategyId, ['w1'])).result());
+    expect(final.status).toBe('failed');
+    expect(final.error).toMatch(new RegExp(`^run:${strategyId}:w1:backtest:1: meta\\.initial_cash`));
+    expect(final.runs?.[0]?.status).toBe('failed');
   });
 
   it('fails a strategy whose DAG is not stored, without retrying forever', async () => {

@@ -1,0 +1,89 @@
+/**
+ * Activities of the DAG run workflow around the node computations: plan a run
+ * from the stored strategy (registering its nodes), and keep the run's record
+ * for the API. Input data comes from the Seamless `fetchSeries` activity
+ * (activities/seamless.ts). The workflow sees plans, ids and counts.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { parseLossless } from '../domain/canonical-json';
+import { acceptDag, isIntakeError } from '../domain/dag/intake';
+import { nodeIdentity, type NodeIdentity } from '../domain/dag/node-id';
+import { planRun as planBacktest, type RunPlan } from '../domain/run/plan';
+import type { RunMode } from '../domain/run/run-id';
+import type { NodeRecord, RunRecord, Store } from './store/port';
+
+export interface PlanRunRequest {
+  strategyId: string;
+  worldId: string;
+  mode: RunMode;
+  /** The run's start (workflow time), for the default window. */
+  startedAtMs: number;
+}
+
+export function createDagRunActivities({ store }: { store: Store }) {
+  return {
+    async planRun(request: PlanRunRequest): Promise<RunPlan> {
+      const record = await store.strategies.get(request.strategyId);
+      if (!record) {
+        throw ApplicationFailure.nonRetryable(
+          `strategy ${request.strategyId} is not in the store`,
+          'NotFound',
+        );
+      }
+      const accepted = acceptDag(parseLossless(record.dagJson), 'dag');
+      if (isIntakeError(accepted)) throw ApplicationFailure.nonRetryable(accepted.detail, 'InvalidInput');
+      const identities = accepted.nodes.map(nodeIdentity);
+      // Runs read nodes from the registry; a strategy stored without registering them (started by hand) still runs.
+      await store.nodes.registerAll(
+        accepted.dag.nodes.map((node, i) => nodeRecord(node, identities[i]!, request.strategyId)),
+      );
+      const plan = planBacktest({
+        nodes: accepted.dag.nodes.map((node, i) => ({
+          node_id: node.node_id,
+          node_type: node.node_type,
+          // The identity params: what the registry keeps and computeNode computes with.
+          params: JSON.parse(identities[i]!.paramsJson) as unknown,
+          dependencies: node.dependencies,
+        })),
+        meta: record.meta,
+        worldId: request.worldId,
+        mode: request.mode,
+        startedAtMs: request.startedAtMs,
+      });
+      if ('error' in plan) throw ApplicationFailure.nonRetryable(plan.error, 'InvalidInput');
+      return plan;
+    },
+
+    async recordRun(record: Omit<RunRecord, 'updatedAt'>): Promise<void> {
+      await store.runs.put({ ...record, updatedAt: new Date().toISOString() });
+    },
+  };
+}
+
+export type DagRunActivities = ReturnType<typeof createDagRunActivities>;
+
+function nodeRecord(
+  node: {
+    node_id: string;
+    interval: number | null;
+    period: number | null;
+    code_hash: string;
+    tags?: string[];
+  },
+  identity: NodeIdentity,
+  strategyId: string,
+): NodeRecord {
+  return {
+    nodeId: node.node_id,
+    nodeType: identity.nodeType,
+    interval: node.interval,
+    period: node.period,
+    paramsJson: identity.paramsJson,
+    dependencies: identity.dependencies,
+    schemaCompatId: identity.schemaCompatId,
+    codeHash: node.code_hash,
+    tags: node.tags ?? [],
+    firstStrategyId: strategyId,
+    createdAt: new Date().toISOString(),
+  };
+}
