@@ -8,6 +8,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { parseLossless } from '../domain/canonical-json';
 import { acceptDag, isIntakeError } from '../domain/dag/intake';
 import { nodeIdentity, type NodeIdentity } from '../domain/dag/node-id';
+import { BUILTIN_CATALOG, nodeTypeProblem, type NodeTypeCatalog } from '../domain/dag/node-types';
+import type { NodeLibrary } from '../domain/nodes/library';
 import { planRun as planBacktest, type RunPlan } from '../domain/run/plan';
 import type { RunMode } from '../domain/run/run-id';
 import type { NodeRecord, RunRecord, Store } from './store/port';
@@ -20,7 +22,17 @@ export interface PlanRunRequest {
   startedAtMs: number;
 }
 
-export function createDagRunActivities({ store }: { store: Store }) {
+export function createDagRunActivities({
+  store,
+  library,
+  catalog = BUILTIN_CATALOG,
+}: {
+  store: Store;
+  /** Built-ins and this worker's plugins (default: built-ins). */
+  library?: NodeLibrary;
+  /** The code each node type runs here: a node made for other plugin code is refused, not recomputed. */
+  catalog?: NodeTypeCatalog;
+}) {
   return {
     async planRun(request: PlanRunRequest): Promise<RunPlan> {
       const record = await store.strategies.get(request.strategyId);
@@ -32,6 +44,11 @@ export function createDagRunActivities({ store }: { store: Store }) {
       }
       const accepted = acceptDag(parseLossless(record.dagJson), 'dag');
       if (isIntakeError(accepted)) throw ApplicationFailure.nonRetryable(accepted.detail, 'InvalidInput');
+      // The Gateway checked code hashes at intake, but this worker may run newer plugin code since.
+      const stale = accepted.dag.nodes
+        .map((node) => nodeTypeProblem(catalog, node.node_type, node.code_hash))
+        .find((problem) => problem !== undefined);
+      if (stale) throw ApplicationFailure.nonRetryable(stale, 'E_NODE_TYPE_UNKNOWN');
       const identities = accepted.nodes.map(nodeIdentity);
       // Runs read nodes from the registry; a strategy stored without registering them (started by hand) still runs.
       await store.nodes.registerAll(
@@ -49,6 +66,7 @@ export function createDagRunActivities({ store }: { store: Store }) {
         worldId: request.worldId,
         mode: request.mode,
         startedAtMs: request.startedAtMs,
+        library,
       });
       if ('error' in plan) throw ApplicationFailure.nonRetryable(plan.error, 'InvalidInput');
       return plan;

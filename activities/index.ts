@@ -5,6 +5,8 @@ import { createBacktestActivities } from './backtest';
 import { createDagRunActivities } from './dag-run';
 import { createNodeComputeActivities } from './node-compute';
 import { createSeamlessActivities } from './seamless';
+import { nodeTypeCatalog } from '../domain/dag/node-types';
+import { nodeLibrary, type NodePlugin } from '../domain/nodes/library';
 import type { Store } from './store/port';
 import { createStrategyActivities } from './strategy';
 
@@ -15,15 +17,19 @@ export interface ActivityDeps {
   client?: Client;
   /** Per-exchange rate-limited queue for backfill chunks (workers/venue-queues.ts). */
   chunkQueueOf?: (exchange: string) => string | undefined;
+  /** Custom node types this worker computes, with their code hashes (workers/plugins.ts). */
+  plugins?: ReadonlyArray<{ plugin: NodePlugin; codeHash: string }>;
 }
 
-export function createActivities({ store, venues, client, chunkQueueOf }: ActivityDeps) {
+export function createActivities({ store, venues, client, chunkQueueOf, plugins = [] }: ActivityDeps) {
+  const library = nodeLibrary(plugins.map((p) => p.plugin));
+  const catalog = nodeTypeCatalog(plugins.map((p) => [p.plugin.nodeType, p.codeHash] as const));
   return {
     ...createStrategyActivities(store),
     ...createBackfillActivities({ store, venues, chunkQueueOf }),
     ...createSeamlessActivities({ store, client }),
-    ...createDagRunActivities({ store }),
-    ...createNodeComputeActivities({ store }),
+    ...createDagRunActivities({ store, library, catalog }),
+    ...createNodeComputeActivities({ store, library }),
     ...createBacktestActivities({ store }),
   };
 }

@@ -10,7 +10,7 @@ import { Context, ApplicationFailure } from '@temporalio/activity';
 import { computeKey, nodeOutputFingerprint, type ComputeContext } from '../domain/dag/compute-key';
 import { fingerprintBars } from '../domain/data/fingerprint';
 import { seriesOfNode } from '../domain/data/input-node';
-import { computeNode as computeSeries, NodeComputeError } from '../domain/nodes/library';
+import { computeNode as computeSeries, NodeComputeError, type NodeLibrary } from '../domain/nodes/library';
 import type { RunWindow } from '../domain/run/window';
 import type { Store } from './store/port';
 
@@ -67,8 +67,13 @@ export async function readSeries(store: Store, fingerprint: string): Promise<Ser
   return JSON.parse(artifact.body) as SeriesBody;
 }
 
-export function createNodeComputeActivities(deps: { store: Store; hooks?: NodeComputeHooks }) {
-  const { store, hooks = {} } = deps;
+export function createNodeComputeActivities(deps: {
+  store: Store;
+  hooks?: NodeComputeHooks;
+  /** Built-ins and this worker's plugins (default: built-ins). */
+  library?: NodeLibrary;
+}) {
+  const { store, hooks = {}, library } = deps;
 
   /** Closes on the window's grid; missing bars are null. */
   async function readInput(request: ComputeRequest): Promise<NodeResult> {
@@ -107,6 +112,7 @@ export function createNodeComputeActivities(deps: { store: Store; hooks?: NodeCo
         node.nodeType,
         inputs.map((s) => s.values),
         JSON.parse(node.paramsJson),
+        library,
       );
     } catch (err) {
       // A node that cannot compute now never will: its type, params and inputs are fixed by its id.

@@ -33,6 +33,7 @@ const ENV_NAMES = {
   temporalCliPath: 'TEMPORAL_CLI_PATH',
   temporalTestServerPath: 'TEMPORAL_TEST_SERVER_PATH',
   venueRateLimits: 'QMTL_VENUE_RATE_LIMITS',
+  plugins: 'QMTL_PLUGINS',
 } as const;
 
 type ConfigField = keyof typeof ENV_NAMES;
@@ -122,6 +123,13 @@ export const configSchema = z.object({
   temporalCliPath: optionalText,
   temporalTestServerPath: optionalText,
   venueRateLimits: venueRateLimits.default({ ...DEFAULT_VENUE_RATE_LIMITS }),
+  /** Node-type plugin modules (workers/plugins.ts), relative to the working directory. */
+  plugins: z
+    .union([z.string(), z.array(z.string())])
+    .default([])
+    .transform((value) =>
+      (typeof value === 'string' ? value.split(',') : value).map((file) => file.trim()).filter(Boolean),
+    ),
 });
 
 export type QmtlConfig = z.infer<typeof configSchema> & { workerQueues: TaskQueue[] };

@@ -13,8 +13,10 @@ import { resourceRoutes } from '../api/routes';
 import type { GatewayDeps } from '../api/app';
 import { startGateway } from '../api/server';
 import { TemporalGateway } from '../api/temporal-client';
+import { nodeTypeCatalog } from '../domain/dag/node-types';
 import { ConfigError, loadConfig, type QmtlConfig } from './config';
 import { createLogger, type Logger } from './logger';
+import { loadPlugins, pluginCatalogEntries, type LoadedPlugin } from './plugins';
 import { ensureSearchAttributes } from './search-attributes-setup';
 import { connectClient, connectWorker, temporalAddress, type TemporalClient } from './temporal-connection';
 import { loadVenueCredentials } from './venue-credentials';
@@ -135,14 +137,18 @@ export async function startWorkers(options: {
   log: Logger;
   lifecycle: Lifecycle;
   address?: string;
+  /** Default: the modules in config.plugins (QMTL_PLUGINS). */
+  plugins?: readonly LoadedPlugin[];
 }): Promise<RunningWorkers> {
   const { config, store, log, lifecycle } = options;
+  const plugins = options.plugins ?? loadPlugins(config.plugins);
   installTemporalRuntime(log);
   const connection: NativeConnection = await connectWorker(config, options.address);
   lifecycle.add('worker-connection', () => connection.close());
   // Exchange credentials are read here, once, and stay in this process (never in payloads).
   const venues = new VenueRegistry({ credentials: loadVenueCredentials(process.env) });
-  const workers = await runWorkers({ config, connection, store, log, venues });
+  const workers = await runWorkers({ config, connection, store, log, venues, plugins });
+  if (plugins.length > 0) log.info({ plugins: pluginSummary(plugins) }, 'node-type plugins loaded');
   lifecycle.add('workers', () => workers.shutdown());
   workers.done.then(
     () => undefined,
@@ -150,6 +156,9 @@ export async function startWorkers(options: {
   );
   return workers;
 }
+
+const pluginSummary = (plugins: readonly LoadedPlugin[]) =>
+  plugins.map((p) => ({ node_type: p.plugin.nodeType, code_hash: p.codeHash, file: p.file }));
 
 export async function startTemporalClient(
   config: QmtlConfig,
@@ -170,14 +179,17 @@ export function buildGatewayDeps(options: {
   store: Store;
   log: Logger;
   temporal: TemporalClient & { address: string };
+  /** Default: the modules in config.plugins (QMTL_PLUGINS); the Gateway validates DAGs against them. */
+  plugins?: readonly LoadedPlugin[];
 }): GatewayDeps {
   const { config, store, log } = options;
+  const catalog = nodeTypeCatalog(pluginCatalogEntries(options.plugins ?? loadPlugins(config.plugins)));
   const temporal = new TemporalGateway(
     options.temporal.client,
     config.temporalNamespace,
     options.temporal.address,
   );
-  return { config, store, log, temporal, routes: resourceRoutes({ store, temporal }) };
+  return { config, store, log, temporal, routes: resourceRoutes({ store, temporal, catalog }) };
 }
 
 export async function startGatewayProcess(options: {

@@ -16,6 +16,7 @@ import { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
 import type { VenueLookup } from '../activities/backfill';
 import type { Store } from '../activities/store/port';
+import type { LoadedPlugin } from './plugins';
 import { VenueRegistry } from '../activities/venues/registry';
 import { DATA_QUEUE } from '../workflows/task-queues';
 import type { QmtlConfig } from './config';
@@ -89,6 +90,8 @@ export async function runWorkers(options: {
   /** Market-data venues for backfills; default: a registry with `sim` and public ccxt access. */
   venues?: VenueLookup;
   tuning?: WorkerTuning;
+  /** Custom node types these workers compute (workers/plugins.ts). */
+  plugins?: readonly LoadedPlugin[];
 }): Promise<RunningWorkers> {
   const { config, connection, store, log } = options;
   installTemporalRuntime(log);
@@ -101,6 +104,7 @@ export async function runWorkers(options: {
     // Activities that start or await workflows (Seamless fetches) use the workers' own connection.
     client: new Client({ connection, namespace: config.temporalNamespace }),
     ...(venueLimits ? { chunkQueueOf: chunkQueueRouter(venueLimits) } : {}),
+    plugins: options.plugins,
   });
   const workers = await Promise.all(
     config.workerQueues.map((taskQueue) =>

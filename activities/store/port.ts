@@ -121,7 +121,15 @@ export interface NodeRepo {
   get(nodeId: string): Promise<NodeRecord | undefined>;
   /** Ids among `nodeIds` already registered. */
   known(nodeIds: string[]): Promise<Set<string>>;
+  /**
+   * Registered nodes carrying at least one of `tags` (`any`) or every one of them (`all`), with this
+   * interval (seconds) when given, ordered by node id. Tags match exactly (case-sensitive); no tags
+   * match nothing.
+   */
+  findByTags(tags: string[], matchMode: TagMatchMode, interval?: number): Promise<NodeRecord[]>;
 }
+
+export type TagMatchMode = 'any' | 'all';
 
 export interface BarRow {
   ts: number;

@@ -5,7 +5,7 @@
  * new exactly once however many Gateways register at the same time.
  */
 import type { Pool } from 'pg';
-import type { NodeRecord, NodeRepo } from './port';
+import type { NodeRecord, NodeRepo, TagMatchMode } from './port';
 import { type NodeRow, distinctNodes, nodeFromRow } from './rows';
 
 const NODE_COLUMNS = `node_id, node_type, interval, period, params_json, dependencies::text AS dependencies,
@@ -24,6 +24,13 @@ const REGISTER_NODES = `INSERT INTO nodes (node_id, node_type, interval, period,
   ORDER BY n.node_id
   ON CONFLICT (node_id) DO NOTHING
   RETURNING node_id`;
+
+// jsonb `?|` (has any of) and `?&` (has all of) over the text array of query tags.
+const findByTags = (operator: '?|' | '?&') => `SELECT ${NODE_COLUMNS} FROM nodes
+  WHERE tags ${operator} $1::text[] AND ($2::bigint IS NULL OR interval = $2::bigint)
+  ORDER BY node_id COLLATE "C"`;
+
+const FIND_BY_TAGS: Record<TagMatchMode, string> = { any: findByTags('?|'), all: findByTags('?&') };
 
 export class PostgresNodes implements NodeRepo {
   constructor(private readonly pool: Pool) {}
@@ -62,5 +69,12 @@ export class PostgresNodes implements NodeRepo {
       [nodeIds],
     );
     return new Set(rows.map((row) => row.node_id));
+  }
+
+  async findByTags(tags: string[], matchMode: TagMatchMode, interval?: number): Promise<NodeRecord[]> {
+    const wanted = [...new Set(tags)];
+    if (wanted.length === 0) return [];
+    const { rows } = await this.pool.query<NodeRow>(FIND_BY_TAGS[matchMode], [wanted, interval ?? null]);
+    return rows.map(nodeFromRow);
   }
 }

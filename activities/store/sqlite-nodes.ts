@@ -4,7 +4,7 @@
  * registrations of overlapping node sets see each id created exactly once.
  */
 import type Database from 'better-sqlite3';
-import type { NodeRecord, NodeRepo } from './port';
+import type { NodeRecord, NodeRepo, TagMatchMode } from './port';
 import { type NodeRow, distinctNodes, nodeFromRow } from './rows';
 import type { Prepare } from './sqlite';
 
@@ -13,6 +13,13 @@ const INSERT_NODE = `INSERT INTO nodes (node_id, node_type, interval, period, pa
   VALUES (@nodeId, @nodeType, @interval, @period, @paramsJson, @dependencies,
     @schemaCompatId, @codeHash, @tags, @firstStrategyId, @createdAt)
   ON CONFLICT (node_id) DO NOTHING`;
+
+// How many distinct query tags a node carries; `any` needs one, `all` needs every one.
+const FIND_BY_TAGS = `SELECT * FROM nodes
+  WHERE (SELECT count(DISTINCT t.value) FROM json_each(nodes.tags) AS t
+         WHERE t.value IN (SELECT value FROM json_each(@tags))) >= @needed
+    AND (@interval IS NULL OR interval = @interval)
+  ORDER BY node_id`;
 
 export class SqliteNodes implements NodeRepo {
   private readonly registerOnce: Database.Transaction<(nodes: NodeRecord[]) => string[]>;
@@ -49,5 +56,16 @@ export class SqliteNodes implements NodeRepo {
       'SELECT node_id FROM nodes WHERE node_id IN (SELECT value FROM json_each(?))',
     ).all(JSON.stringify(nodeIds)) as Array<{ node_id: string }>;
     return new Set(ids.map((row) => row.node_id));
+  }
+
+  async findByTags(tags: string[], matchMode: TagMatchMode, interval?: number): Promise<NodeRecord[]> {
+    const wanted = [...new Set(tags)];
+    if (wanted.length === 0) return [];
+    const rows = this.prepare(FIND_BY_TAGS).all({
+      tags: JSON.stringify(wanted),
+      needed: matchMode === 'all' ? wanted.length : 1,
+      interval: interval ?? null,
+    }) as NodeRow[];
+    return rows.map(nodeFromRow);
   }
 }

@@ -1,7 +1,7 @@
 /**
- * DAG Manager endpoints (SPEC §5, §6): diff a DAG against the node registry
- * and read a registered node. Also the one DAG body intake that the strategy
- * routes share: `{dag}` or `{dag_json}`, optional `node_ids_crc32`, validated
+ * DAG Manager endpoints (SPEC §5, §6): diff a DAG against the node registry,
+ * read a registered node, find queues by tag. Also the one DAG body intake
+ * that the strategy routes share: `{dag}` or `{dag_json}`, optional `node_ids_crc32`, validated
  * by domain/dag/intake.ts and answered as problem+json on failure.
  */
 import type express from 'express';
@@ -11,6 +11,7 @@ import { diffDag, type DagDiff, type DiffInputNode, type RegisteredVariant } fro
 import { intakeDag, isIntakeError, type ValidatedDag } from '../../domain/dag/intake';
 import { nodeIdentity } from '../../domain/dag/node-id';
 import { queueMap, type QueueNode } from '../../domain/dag/queues';
+import type { NodeTypeCatalog } from '../../domain/dag/node-types';
 import { NODE_ID_PATTERN } from '../../domain/dag/schema';
 import type { DagProblem, DagProblemCode } from '../../domain/dag/validate';
 import { ProblemError } from '../errors';
@@ -59,11 +60,12 @@ export function dagProblem(problem: DagProblem): ProblemError {
 export function readDagBody(
   body: { dag_json?: string; node_ids_crc32?: number },
   req: express.Request,
+  catalog?: NodeTypeCatalog,
 ): ValidatedDag {
   // The inline DAG is re-read from the raw bytes: the parsed body has lost `1.0` vs `1`.
   const source =
     body.dag_json !== undefined ? { dagJson: body.dag_json } : { bodyText: rawBodyText(req) ?? '{}' };
-  const result = intakeDag(source, { nodeIdsCrc32: body.node_ids_crc32 });
+  const result = intakeDag(source, { nodeIdsCrc32: body.node_ids_crc32, catalog });
   if (isIntakeError(result)) throw dagProblem(result);
   return result;
 }
@@ -134,10 +136,14 @@ export async function diffAgainstRegistry(store: Store, dag: ValidatedDag): Prom
   return diffDag(nodes, { known, variants });
 }
 
-/** The node and its registered ancestors (enough to name its queue), breadth first. */
-async function withAncestors(registry: NodeRepo, root: NodeRecord, limit = 10_000): Promise<NodeRecord[]> {
-  const found = new Map([[root.nodeId, root]]);
-  let frontier = [root];
+/** The nodes and their registered ancestors (enough to name their queues), breadth first. */
+async function withAncestors(
+  registry: NodeRepo,
+  roots: readonly NodeRecord[],
+  limit = 10_000,
+): Promise<NodeRecord[]> {
+  const found = new Map(roots.map((r) => [r.nodeId, r]));
+  let frontier = [...roots];
   while (frontier.length > 0 && found.size < limit) {
     const next = [...new Set(frontier.flatMap((r) => r.dependencies))].filter((id) => !found.has(id));
     const records = (await Promise.all(next.map((id) => registry.get(id)))).filter((r) => r !== undefined);
@@ -145,6 +151,20 @@ async function withAncestors(registry: NodeRepo, root: NodeRecord, limit = 10_00
     frontier = records;
   }
   return [...found.values()];
+}
+
+/**
+ * Queue names of registered nodes. A name is a function of the node's lineage
+ * (domain/dag/queues.ts), and the registry holds every ancestor of a registered
+ * node, so names are recomputed rather than stored: the diff, GET /v1/nodes/{id}
+ * and the tag query cannot disagree.
+ */
+async function registeredQueues(
+  registry: NodeRepo,
+  records: readonly NodeRecord[],
+): Promise<Map<string, string>> {
+  if (records.length === 0) return new Map();
+  return queueMap((await withAncestors(registry, records)).map(asQueueNode));
 }
 
 const asQueueNode = (r: NodeRecord): QueueNode => ({
@@ -194,7 +214,52 @@ const nodeSchema = z
   })
   .meta({ id: 'Node' });
 
-export function dagRoutes({ store }: { store: Store }): RouteSpec[] {
+export const MAX_QUERY_TAGS = 32;
+const MAX_TAG_LENGTH = 200;
+
+export const queuesByTagQuerySchema = z.object({
+  tags: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((tag) => tag.trim())
+        .filter((tag) => tag !== ''),
+    )
+    .pipe(
+      z
+        .array(z.string().max(MAX_TAG_LENGTH, `a tag has at most ${MAX_TAG_LENGTH} characters`))
+        .min(1, 'name at least one tag')
+        .max(MAX_QUERY_TAGS, `at most ${MAX_QUERY_TAGS} tags`),
+    )
+    .meta({ description: `Comma-separated tags (1–${MAX_QUERY_TAGS}); surrounding spaces are ignored` }),
+  match_mode: z
+    .enum(['any', 'all'])
+    .default('any')
+    .meta({ description: 'any: a node carries at least one of the tags; all: every one of them' }),
+  interval: z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a non-negative integer (seconds)')
+    .transform(Number)
+    .optional()
+    .meta({ description: "Only nodes on this interval (seconds), as in the DAG's `interval`" }),
+});
+
+export const queuesByTagSchema = z
+  .object({
+    queues: z.array(
+      z.object({
+        node_id: z.string(),
+        queue: z.string(),
+        tags: z.array(z.string()),
+        interval: z.number().int().nullable(),
+        node_type: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'QueuesByTag' });
+
+export function dagRoutes({ store, catalog }: { store: Store; catalog?: NodeTypeCatalog }): RouteSpec[] {
   return [
     defineRoute({
       method: 'post',
@@ -210,7 +275,7 @@ export function dagRoutes({ store }: { store: Store }): RouteSpec[] {
         400: { description: 'The DAG failed validation (E_NODE_ID_FIELDS, E_NODE_ID_MISMATCH, …)' },
       },
       async handler({ body, req }) {
-        return { status: 200, body: await diffAgainstRegistry(store, readDagBody(body, req)) };
+        return { status: 200, body: await diffAgainstRegistry(store, readDagBody(body, req, catalog)) };
       },
     }),
     defineRoute({
@@ -233,7 +298,6 @@ export function dagRoutes({ store }: { store: Store }): RouteSpec[] {
             `no node '${params.id}' is registered`,
           );
         }
-        const lineage = await withAncestors(registry, record);
         return {
           status: 200,
           body: {
@@ -247,11 +311,38 @@ export function dagRoutes({ store }: { store: Store }): RouteSpec[] {
             schema_compat_id: record.schemaCompatId,
             code_hash: record.codeHash,
             tags: record.tags,
-            queue: queueMap(lineage.map(asQueueNode)).get(record.nodeId)!,
+            queue: (await registeredQueues(registry, [record])).get(record.nodeId)!,
             first_strategy_id: record.firstStrategyId,
             created_at: record.createdAt,
           },
         };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/queues/by_tag',
+      operationId: 'getQueuesByTag',
+      summary: 'Queues of registered nodes carrying any (or all) of the given tags, sorted by queue',
+      tags: ['dag manager'],
+      access: 'reader',
+      query: queuesByTagQuerySchema,
+      responses: { 200: { description: 'Matching queues', schema: queuesByTagSchema } },
+      async handler({ query }) {
+        const registry = registryOf(store);
+        const records = registry
+          ? await registry.findByTags(query.tags, query.match_mode, query.interval)
+          : [];
+        const queues = registry ? await registeredQueues(registry, records) : new Map<string, string>();
+        const body = records
+          .map((r) => ({
+            node_id: r.nodeId,
+            queue: queues.get(r.nodeId)!,
+            tags: r.tags,
+            interval: r.interval,
+            node_type: r.nodeType,
+          }))
+          .sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : a.node_id < b.node_id ? -1 : 1));
+        return { status: 200, body: { queues: body } };
       },
     }),
   ];

@@ -20,6 +20,7 @@ import {
   readDagBody,
   registerNodes,
 } from './dags';
+import type { NodeTypeCatalog } from '../../domain/dag/node-types';
 
 export const submitStrategySchema = z
   .object({
@@ -66,9 +67,11 @@ const dryRunSchema = z
 export interface StrategyRouteDeps {
   store: Store;
   temporal: StrategyControl & WorldControl;
+  /** Node types DAGs may use (default: built-ins). */
+  catalog?: NodeTypeCatalog;
 }
 
-export function strategyRoutes({ store, temporal }: StrategyRouteDeps): RouteSpec[] {
+export function strategyRoutes({ store, temporal, catalog }: StrategyRouteDeps): RouteSpec[] {
   return [
     defineRoute({
       method: 'post',
@@ -83,7 +86,7 @@ export function strategyRoutes({ store, temporal }: StrategyRouteDeps): RouteSpe
         409: { description: 'The same DAG was submitted before (E_DUPLICATE, carries strategy_id)' },
       },
       async handler({ body, req, principal }) {
-        const accepted = readDagBody(body, req);
+        const accepted = readDagBody(body, req, catalog);
         await requireWorlds(temporal, body.world_ids);
         const submittedAt = new Date().toISOString();
         const { record } = await store.strategies.putIfAbsent({
@@ -137,7 +140,7 @@ export function strategyRoutes({ store, temporal }: StrategyRouteDeps): RouteSpe
         400: { description: 'The DAG failed validation, with the same code a submission would get' },
       },
       async handler({ body, req }) {
-        const accepted = readDagBody(body, req);
+        const accepted = readDagBody(body, req, catalog);
         await requireWorlds(temporal, body.world_ids);
         return {
           status: 200,

@@ -30,14 +30,31 @@ export const INPUT_NODE_TYPES = ['StreamInput', 'TagQueryNode'] as const;
 /** One bar's inputs, in dependency order. */
 export type BarInputs = readonly (number | null)[];
 
-export interface NodeDefinition<P = unknown> {
+/** What a DAG run needs of a compute node type: built-ins and plugins alike. */
+export interface ComputeDefinition<P = unknown> {
   readonly params: z.ZodType<P>;
   readonly inputs: number;
   /** Leading NaN outputs on gap-free input: bars of history needed beyond the current one. */
   warmup(params: P): number;
-  incremental(params: P): Incremental<unknown, BarInputs>;
+  /** One output per bar, aligned with the inputs (one series per dependency, in order). */
   compute(inputs: readonly Series[], params: P): Float64Array;
 }
+
+/** A built-in also computes bar by bar (paper/live). */
+export interface NodeDefinition<P = unknown> extends ComputeDefinition<P> {
+  incremental(params: P): Incremental<unknown, BarInputs>;
+}
+
+/**
+ * A custom node type (SPEC §6): a TypeScript module exporting these fields
+ * (workers/plugins.ts loads it). Its code_hash is a hash of its source.
+ */
+export interface NodePlugin<P = unknown> extends ComputeDefinition<P> {
+  readonly nodeType: string;
+}
+
+/** Node type → computation: the built-ins, plus the plugins a process loaded. */
+export type NodeLibrary = ReadonlyMap<string, ComputeDefinition>;
 
 /** Largest window accepted: per-bar cost is O(window) (see indicators.ts). */
 export const MAX_WINDOW = 100_000;
@@ -170,7 +187,21 @@ export function isComputeNodeType(nodeType: string): nodeType is ComputeNodeType
   return Object.hasOwn(NODE_LIBRARY, nodeType);
 }
 
-export type NodeComputeErrorCode = 'E_NODE_TYPE_UNKNOWN' | 'E_NODE_PARAMS' | 'E_NODE_INPUTS';
+export const BUILTIN_LIBRARY: NodeLibrary = new Map<string, ComputeDefinition>(
+  Object.entries(NODE_LIBRARY) as Array<[string, ComputeDefinition]>,
+);
+
+/** The built-ins and the given plugins; a plugin never replaces a built-in (workers/plugins.ts refuses it). */
+export function nodeLibrary(plugins: Iterable<NodePlugin> = []): NodeLibrary {
+  const library = new Map(BUILTIN_LIBRARY);
+  for (const plugin of plugins) {
+    if (!library.has(plugin.nodeType)) library.set(plugin.nodeType, plugin as ComputeDefinition);
+  }
+  return library;
+}
+
+export type NodeComputeErrorCode =
+  'E_NODE_TYPE_UNKNOWN' | 'E_NODE_PARAMS' | 'E_NODE_INPUTS' | 'E_NODE_OUTPUT';
 
 export class NodeComputeError extends Error {
   override name = 'NodeComputeError';
@@ -183,17 +214,22 @@ export class NodeComputeError extends Error {
   }
 }
 
-/** The registry entry with its param type erased, for callers that hold a node type as a string. */
-export function nodeDefinition(nodeType: string): NodeDefinition {
-  if (!isComputeNodeType(nodeType)) {
-    throw new NodeComputeError('E_NODE_TYPE_UNKNOWN', `no built-in computation for node type ${nodeType}`);
+/** The library entry with its param type erased, for callers that hold a node type as a string. */
+export function nodeDefinition(nodeType: string, library: NodeLibrary = BUILTIN_LIBRARY): ComputeDefinition {
+  const definition = library.get(nodeType);
+  if (definition === undefined) {
+    throw new NodeComputeError('E_NODE_TYPE_UNKNOWN', `no computation for node type ${nodeType}`);
   }
-  return NODE_LIBRARY[nodeType] as NodeDefinition;
+  return definition;
 }
 
 /** Validates raw DAG params (unknown keys refused) into the node's typed params. */
-export function parseNodeParams(nodeType: string, raw: unknown): unknown {
-  const parsed = nodeDefinition(nodeType).params.safeParse(raw);
+export function parseNodeParams(
+  nodeType: string,
+  raw: unknown,
+  library: NodeLibrary = BUILTIN_LIBRARY,
+): unknown {
+  const parsed = nodeDefinition(nodeType, library).params.safeParse(raw);
   if (!parsed.success) {
     throw new NodeComputeError('E_NODE_PARAMS', `invalid params for ${nodeType}`, parsed.error.issues);
   }
@@ -201,9 +237,14 @@ export function parseNodeParams(nodeType: string, raw: unknown): unknown {
 }
 
 /** Validates and computes one node over bar-aligned inputs (one series per dependency, in order). */
-export function computeNode(nodeType: string, inputs: readonly Series[], rawParams: unknown): Float64Array {
-  const definition = nodeDefinition(nodeType);
-  const params = parseNodeParams(nodeType, rawParams);
+export function computeNode(
+  nodeType: string,
+  inputs: readonly Series[],
+  rawParams: unknown,
+  library: NodeLibrary = BUILTIN_LIBRARY,
+): Float64Array {
+  const definition = nodeDefinition(nodeType, library);
+  const params = parseNodeParams(nodeType, rawParams, library);
   if (inputs.length !== definition.inputs) {
     throw new NodeComputeError(
       'E_NODE_INPUTS',
@@ -214,5 +255,10 @@ export function computeNode(nodeType: string, inputs: readonly Series[], rawPara
   if (inputs.some((x) => x.length !== length)) {
     throw new NodeComputeError('E_NODE_INPUTS', `${nodeType} inputs must be aligned on the same bars`);
   }
-  return definition.compute(inputs, params);
+  const out = definition.compute(inputs, params);
+  // A plugin's output is checked as a built-in's never needs to be: one value per bar.
+  if (!(out instanceof Float64Array) || out.length !== length) {
+    throw new NodeComputeError('E_NODE_OUTPUT', `${nodeType} must return a Float64Array of ${length} values`);
+  }
+  return out;
 }

@@ -8,7 +8,13 @@
 import type { ComputeContext } from '../dag/compute-key';
 import { topologicalOrder } from '../dag/graph';
 import { parseOhlcvSource } from '../data/bars';
-import { isComputeNodeType, NodeComputeError, nodeDefinition, parseNodeParams } from '../nodes/library';
+import {
+  BUILTIN_LIBRARY,
+  NodeComputeError,
+  nodeDefinition,
+  parseNodeParams,
+  type NodeLibrary,
+} from '../nodes/library';
 import { RUN_MODE_DOMAIN, type RunMode } from './run-id';
 import { runSettings, type RunWindow } from './window';
 
@@ -62,12 +68,15 @@ export interface PlanRequest {
   worldId: string;
   mode: RunMode;
   startedAtMs: number;
+  /** The computations this process has: built-ins and loaded plugins (default: built-ins). */
+  library?: NodeLibrary;
 }
 
 export function planRun(request: PlanRequest): RunPlan | { error: string } {
   const { nodes } = request;
   if (nodes.length > MAX_RUN_NODES) return { error: `a run takes at most ${MAX_RUN_NODES} nodes` };
-  const problem = nodes.map(nodeProblem).find((p) => p !== undefined);
+  const library = request.library ?? BUILTIN_LIBRARY;
+  const problem = nodes.map((n) => nodeProblem(n, library)).find((p) => p !== undefined);
   if (problem) return { error: problem };
   const inputs = nodes.filter((n) => n.node_type === 'StreamInput');
   const sources = inputs.map((n) => ({ nodeId: n.node_id, seriesId: sourceOf(n)! }));
@@ -108,21 +117,21 @@ function sourceOf(node: PlanNode): string | undefined {
 }
 
 /** Why a node cannot run in a backtest, or undefined. Params are checked now, before any data is fetched. */
-function nodeProblem(node: PlanNode): string | undefined {
+function nodeProblem(node: PlanNode, library: NodeLibrary): string | undefined {
   if (node.node_type === 'StreamInput') {
     return sourceOf(node) ? undefined : `node ${node.node_id}: source is not ohlcv:{exchange}:{symbol}:{tf}`;
   }
   if (node.node_type === 'TagQueryNode')
     return `node ${node.node_id}: TagQuery inputs cannot be backtested yet`;
-  if (!isComputeNodeType(node.node_type)) {
+  if (!library.has(node.node_type)) {
     return `node ${node.node_id}: node type '${node.node_type}' has no computation here`;
   }
-  const arity = nodeDefinition(node.node_type).inputs;
+  const arity = nodeDefinition(node.node_type, library).inputs;
   if (node.dependencies.length !== arity) {
     return `node ${node.node_id}: ${node.node_type} takes ${arity} input(s), has ${node.dependencies.length}`;
   }
   try {
-    parseNodeParams(node.node_type, node.params);
+    parseNodeParams(node.node_type, node.params, library);
     return undefined;
   } catch (err) {
     if (!(err instanceof NodeComputeError)) throw err;

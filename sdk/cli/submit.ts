@@ -12,6 +12,7 @@ import { acceptDag, decodeDagJson, isIntakeError } from '../../domain/dag/intake
 import { StrategyBuilder, submissionBody, type BuiltStrategy } from '../builder';
 import { ApiProblem, type GatewayClient } from './api';
 import type { CliIo } from './io';
+import { requireModule } from '../require-module';
 
 /** Exit code of a submission the Gateway already holds (E_DUPLICATE), so scripts can tell it apart. */
 export const EXIT_DUPLICATE = 3;
@@ -37,7 +38,10 @@ export function loadStrategyFile(file: string, cwd = process.cwd()): LoadedStrat
   if (!existsSync(absolute)) throw new Error(`no such file: ${file}`);
   const name = path.basename(file).replace(/\.[^.]+$/, '');
   if (path.extname(absolute) === '.json') return fromJson(readFileSync(absolute, 'utf8'), name);
-  const exports = requireModule(absolute) as Record<string, unknown>;
+  const exports = requireModule(
+    absolute,
+    'run `npm run qmtl -- submit …`, or submit compiled .js or .json',
+  ) as Record<string, unknown>;
   for (const key of STRATEGY_EXPORTS) {
     const loaded = fromExport(exports[key], name);
     if (loaded) return loaded;
@@ -96,30 +100,6 @@ function fromDag(dag: JsonValue, name: string, body: Record<string, JsonValue>):
     strategyId: isIntakeError(accepted) ? undefined : accepted.strategyId,
     nodeTypes: new Map(nodes.map((n) => [String(n.node_id), String(n.node_type)])),
   };
-}
-
-/**
- * Loads a strategy module. Under tsx (`npm run qmtl`) and jest, `require`
- * already compiles TypeScript; plain node (the built CLI) borrows tsx's loader
- * for a .ts file when tsx is installed.
- */
-function requireModule(file: string): unknown {
-  const typeScript = /\.[cm]?tsx?$/.test(file);
-  const plainNode = '.js' in require.extensions && !('.ts' in require.extensions);
-  if (!typeScript || !plainNode) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is the user's, named at run time
-    return require(file);
-  }
-  let tsx: { require(id: string, fromFile: string): unknown };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: a dev dependency
-    tsx = require('tsx/cjs/api') as typeof tsx;
-  } catch {
-    throw new Error(
-      `${file} is TypeScript and tsx is not installed: run \`npm run qmtl -- submit …\`, or submit compiled .js or .json`,
-    );
-  }
-  return tsx.require(file, __filename);
 }
 
 export interface SubmitOptions {

@@ -323,6 +323,30 @@ function storeContract(kind: Store['kind'], makeHarness: () => Harness): void {
         await other.close();
       }
     });
+    it('finds nodes by tags: any or all of them, optionally on one interval, ordered by id', async () => {
+      await store.nodes.registerAll([
+        node('n-c', { tags: ['btc', 'momentum'] }),
+        node('n-a', { tags: ['btc'], interval: 300 }),
+        node('n-b', { tags: ['eth', 'momentum', 'Ünïcode'] }),
+        node('n-d', { tags: [] }),
+        node('n-e', { tags: ['BTC'] }),
+      ]);
+      const ids = (records: Array<{ nodeId: string }>) => records.map((r) => r.nodeId);
+      expect(ids(await store.nodes.findByTags(['btc'], 'any'))).toEqual(['n-a', 'n-c']);
+      expect(ids(await store.nodes.findByTags(['momentum', 'btc'], 'any'))).toEqual(['n-a', 'n-b', 'n-c']);
+      expect(ids(await store.nodes.findByTags(['momentum', 'btc'], 'all'))).toEqual(['n-c']);
+      // Repeated query tags count once, so `all` still matches.
+      expect(ids(await store.nodes.findByTags(['btc', 'momentum', 'btc'], 'all'))).toEqual(['n-c']);
+      expect(ids(await store.nodes.findByTags(['Ünïcode'], 'all'))).toEqual(['n-b']);
+      expect(ids(await store.nodes.findByTags(['btc'], 'any', 60))).toEqual(['n-c']);
+      expect(ids(await store.nodes.findByTags(['btc'], 'all', 300))).toEqual(['n-a']);
+      expect(ids(await store.nodes.findByTags(['btc'], 'any', 0))).toEqual([]);
+      expect(ids(await store.nodes.findByTags(['nope'], 'any'))).toEqual([]);
+      expect(ids(await store.nodes.findByTags([], 'all'))).toEqual([]);
+      expect(await store.nodes.findByTags(['eth'], 'any')).toStrictEqual([
+        node('n-b', { tags: ['eth', 'momentum', 'Ünïcode'] }),
+      ]);
+    });
   });
 
   describe('bars', () => {

@@ -5,10 +5,12 @@
  */
 import { Worker } from '@temporalio/worker';
 import * as workflows from '../../workflows';
-import { workflowBundle } from '../../workers/worker';
+import { createLogger } from '../../workers/logger';
+import { installTemporalRuntime, workflowBundle } from '../../workers/worker';
 import { loadHistories } from '../support/histories';
 
 describe('replay of recorded histories', () => {
+  installTemporalRuntime(createLogger(process.env.QMTL_TEST_LOG_LEVEL ?? 'silent', 'qmtl-replay-test'));
   const histories = loadHistories();
 
   it('has a history for every registered workflow type', () => {

@@ -19,6 +19,7 @@ import type { RouteSpec } from '../../api/route';
 import { startGateway } from '../../api/server';
 import { configSchema, type QmtlConfig } from '../../workers/config';
 import { createLogger } from '../../workers/logger';
+import { loadPlugins } from '../../workers/plugins';
 import { buildGatewayDeps } from '../../workers/runtime';
 import { ensureSearchAttributes } from '../../workers/search-attributes-setup';
 import { connectClient, connectWorker } from '../../workers/temporal-connection';
@@ -43,7 +44,12 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function bootStack(): Promise<Stack> {
+export interface StackOptions {
+  /** Node-type plugin modules, as QMTL_PLUGINS names them (relative to the working directory). */
+  plugins?: string[];
+}
+
+export async function bootStack(options: StackOptions = {}): Promise<Stack> {
   const address = process.env.QMTL_TEST_TEMPORAL_ADDRESS;
   if (!address)
     throw new Error('QMTL_TEST_TEMPORAL_ADDRESS is unset: run through jest (global-setup starts the server)');
@@ -55,6 +61,7 @@ export async function bootStack(): Promise<Stack> {
       logLevel: 'silent',
       temporalAddress: address,
       temporalNamespace: namespace,
+      plugins: options.plugins ?? [],
     }),
     port: 0,
   } as QmtlConfig;
@@ -68,9 +75,11 @@ export async function bootStack(): Promise<Stack> {
   const adminKey = readFileSync(admin.file!, 'utf8').trim();
   installTemporalRuntime(log);
   const workerConnection = await connectWorker(config);
-  const workers = await runWorkers({ config, connection: workerConnection, store, log });
+  // Loaded once and handed to both sides, as workers/runtime.ts does per process.
+  const plugins = loadPlugins(config.plugins);
+  const workers = await runWorkers({ config, connection: workerConnection, store, log, plugins });
   const gateway = await startGateway(
-    buildGatewayDeps({ config, store, log, temporal: { ...temporal, address } }),
+    buildGatewayDeps({ config, store, log, temporal: { ...temporal, address }, plugins }),
   );
 
   const api: Stack['api'] = async (method, route, body, key = adminKey) => {

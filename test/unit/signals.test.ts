@@ -8,6 +8,7 @@ import {
   NODE_LIBRARY,
   NodeComputeError,
   nodeDefinition,
+  type NodeDefinition,
   parseNodeParams,
 } from '../../domain/nodes/library';
 import { crossover, crossoverLevel, targetPosition, thresholdSignal } from '../../domain/nodes/signals';
@@ -163,7 +164,8 @@ describe('NODE_LIBRARY', () => {
   it.each(cases)(
     '%s %j: warm-up = leading no-value bars; steps equal compute with JSON state',
     (type, raw, inputs) => {
-      const definition = nodeDefinition(type);
+      // Built-ins also compute bar by bar: the full entry, not the plugin-shaped ComputeDefinition.
+      const definition = NODE_LIBRARY[type as keyof typeof NODE_LIBRARY] as NodeDefinition;
       const params = parseNodeParams(type, raw);
       const out = computeNode(type, inputs, raw);
       const warmup = definition.warmup(params);
