@@ -7,12 +7,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { parseLossless } from '../domain/canonical-json';
 import { acceptDag, isIntakeError } from '../domain/dag/intake';
-import { nodeIdentity, type NodeIdentity } from '../domain/dag/node-id';
+import { nodeIdentity } from '../domain/dag/node-id';
 import { BUILTIN_CATALOG, nodeTypeProblem, type NodeTypeCatalog } from '../domain/dag/node-types';
 import type { NodeLibrary } from '../domain/nodes/library';
 import { planRun as planBacktest, type RunPlan } from '../domain/run/plan';
 import type { RunMode } from '../domain/run/run-id';
-import type { NodeRecord, RunRecord, Store } from './store/port';
+import { nodeRecordsOf } from './node-records';
+import type { RunRecord, Store } from './store/port';
 
 export interface PlanRunRequest {
   strategyId: string;
@@ -52,7 +53,7 @@ export function createDagRunActivities({
       const identities = accepted.nodes.map(nodeIdentity);
       // Runs read nodes from the registry; a strategy stored without registering them (started by hand) still runs.
       await store.nodes.registerAll(
-        accepted.dag.nodes.map((node, i) => nodeRecord(node, identities[i]!, request.strategyId)),
+        nodeRecordsOf(accepted, request.strategyId, new Date().toISOString(), identities),
       );
       const plan = planBacktest({
         nodes: accepted.dag.nodes.map((node, i) => ({
@@ -79,29 +80,3 @@ export function createDagRunActivities({
 }
 
 export type DagRunActivities = ReturnType<typeof createDagRunActivities>;
-
-function nodeRecord(
-  node: {
-    node_id: string;
-    interval: number | null;
-    period: number | null;
-    code_hash: string;
-    tags?: string[];
-  },
-  identity: NodeIdentity,
-  strategyId: string,
-): NodeRecord {
-  return {
-    nodeId: node.node_id,
-    nodeType: identity.nodeType,
-    interval: node.interval,
-    period: node.period,
-    paramsJson: identity.paramsJson,
-    dependencies: identity.dependencies,
-    schemaCompatId: identity.schemaCompatId,
-    codeHash: node.code_hash,
-    tags: node.tags ?? [],
-    firstStrategyId: strategyId,
-    createdAt: new Date().toISOString(),
-  };
-}

@@ -9,7 +9,6 @@
 import { performance } from 'node:perf_hooks';
 import { activityInfo, ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
 import { z } from 'zod';
 import type { BarRange, OhlcvSource } from '../domain/data/bars';
 import { countBars, gaps, isAligned, mergeCoverage } from '../domain/data/coverage';
@@ -26,10 +25,10 @@ import {
 } from '../domain/data/fetch-policy';
 import { fingerprintBars } from '../domain/data/fingerprint';
 import { seriesOfNode } from '../domain/data/input-node';
-// Constants only (no workflow code): the backfill is started the way the Gateway starts it.
-import { QmtlNodeId, QmtlStatus, QmtlSymbol, QmtlVenue } from '../workflows/search-attributes';
-import { DATA_QUEUE } from '../workflows/task-queues';
+import { backfillIdOf, startOrJoinBackfill } from './backfill-start';
 import type { BarRow, Store } from './store/port';
+
+export { backfillIdOf };
 
 export interface FetchSeriesRequest {
   nodeId: string;
@@ -136,7 +135,7 @@ export function createSeamlessActivities(deps: SeamlessActivityDeps) {
     const t0 = elapsed();
     const outcome = await phases.timed('backfill', async () => {
       const client = deps.client ?? Context.current().client;
-      const handle = await startBackfill(client, backfillId, nodeId, window, planned.source);
+      const { handle } = await startOrJoinBackfill(client, { nodeId, window, source: planned.source });
       if (strategy === 'PARTIAL_FILL') return 'started';
       return awaitBackfill(
         handle,
@@ -252,35 +251,6 @@ function failOn(
     message: `${verdict.code} in phase ${verdict.phase}: ${verdict.detail}${goesOn}`,
     nonRetryable: true,
     details: [{ ...failure, ...about }],
-  });
-}
-
-/** Same id as workflows/backfill.ts `backfillWorkflowId` (activities do not import workflow modules). */
-export const backfillIdOf = (nodeId: string, window: BarRange): string =>
-  `backfill:${nodeId}:${window.start}:${window.end}`;
-
-/** Starts the window's backfill, or joins the one running (USE_EXISTING: one fetch per range). */
-async function startBackfill(
-  client: Client,
-  backfillId: string,
-  nodeId: string,
-  window: BarRange,
-  source: OhlcvSource,
-): Promise<WorkflowHandle> {
-  const at = (ms: number) => new Date(ms).toISOString().replace(':00.000Z', 'Z');
-  return client.workflow.start('backfillWorkflow', {
-    workflowId: backfillId,
-    taskQueue: DATA_QUEUE,
-    args: [{ nodeId, start: window.start, end: window.end }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    typedSearchAttributes: new TypedSearchAttributes([
-      { key: QmtlNodeId, value: nodeId },
-      { key: QmtlVenue, value: source.exchange },
-      { key: QmtlSymbol, value: source.symbol },
-      { key: QmtlStatus, value: 'planning' },
-    ]),
-    staticSummary: `Backfill ${source.exchange} ${source.symbol} ${source.timeframe}: ${at(window.start)} → ${at(window.end)}`,
   });
 }
 

@@ -11,11 +11,11 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
+import { startOrJoinBackfill } from '../activities/backfill-start';
 import type { BarRange, OhlcvSource } from '../domain/data/bars';
 import type { World } from '../domain/world/world';
 import {
   backfillProgressQuery,
-  backfillWorkflowId,
   cancelBackfillSignal,
   pauseBackfillSignal,
   resumeBackfillSignal,
@@ -26,16 +26,8 @@ import { strategyStatusQuery, stopStrategySignal, type StrategyState } from '../
 import type { strategyWorkflow } from '../workflows/strategy';
 import type { worldWorkflow } from '../workflows/world';
 import { worldQuery } from '../workflows/world';
-import {
-  QmtlMode,
-  QmtlNodeId,
-  QmtlStatus,
-  QmtlStrategyId,
-  QmtlSymbol,
-  QmtlVenue,
-  QmtlWorldId,
-} from '../workflows/search-attributes';
-import { CONTROL_QUEUE, DATA_QUEUE } from '../workflows/task-queues';
+import { QmtlMode, QmtlStatus, QmtlStrategyId, QmtlWorldId } from '../workflows/search-attributes';
+import { CONTROL_QUEUE } from '../workflows/task-queues';
 import { runProgress, strategyStatuses, type RunControl } from './temporal-runs';
 
 export const strategyWorkflowId = (strategyId: string): string => `strategy:${strategyId}`;
@@ -172,22 +164,7 @@ export class TemporalGateway implements StrategyControl, WorldControl, BackfillC
     window: BarRange;
     source: OhlcvSource;
   }): Promise<{ backfillId: string }> {
-    const { nodeId, window, source } = input;
-    const backfillId = backfillWorkflowId(nodeId, window);
-    await this.client.workflow.start<typeof backfillWorkflow>('backfillWorkflow', {
-      workflowId: backfillId,
-      taskQueue: DATA_QUEUE,
-      args: [{ nodeId, start: window.start, end: window.end }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      typedSearchAttributes: new TypedSearchAttributes([
-        { key: QmtlNodeId, value: nodeId },
-        { key: QmtlVenue, value: source.exchange },
-        { key: QmtlSymbol, value: source.symbol },
-        { key: QmtlStatus, value: 'planning' },
-      ]),
-      staticSummary: backfillSummary(source, window),
-    });
+    const { backfillId } = await startOrJoinBackfill(this.client, input);
     return { backfillId };
   }
 
@@ -240,11 +217,6 @@ export class TemporalGateway implements StrategyControl, WorldControl, BackfillC
   runProgress(runId: string): ReturnType<RunControl['runProgress']> {
     return runProgress(this.client, runId);
   }
-}
-
-function backfillSummary(source: OhlcvSource, window: BarRange): string {
-  const at = (ms: number) => new Date(ms).toISOString().replace(':00.000Z', 'Z');
-  return `Backfill ${source.exchange} ${source.symbol} ${source.timeframe}: ${at(window.start)} → ${at(window.end)}`;
 }
 
 /** A failed backfill carries its progress in the failure's details (workflows/backfill.ts). */

@@ -11,15 +11,13 @@
  *
  * Not a test: numbers depend on the machine, which the result file records.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { seriesBody } from '../activities/node-compute';
 import { SimVenue } from '../activities/venues/sim';
 import { backtestMetrics } from '../domain/backtest/metrics';
 import { percentFee, simulate, type SimulationResult } from '../domain/backtest/simulate';
 import type { Series } from '../domain/nodes/indicators';
 import { computeNode } from '../domain/nodes/library';
+import { median, writeReport } from './harness';
 
 const MINUTE = 60_000;
 const BARS = 1_000_000;
@@ -41,12 +39,6 @@ interface CaseResult {
   median_bars_per_s: number;
   runs_ms: number[];
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 async function simBars(): Promise<Market> {
   const venue = new SimVenue({ now: () => START + (BARS + 10) * MINUTE });
@@ -127,19 +119,7 @@ async function main(): Promise<void> {
     ),
   ];
 
-  const out = path.join(__dirname, 'results', 'backtest.json');
-  mkdirSync(path.dirname(out), { recursive: true });
-  const cpus = os.cpus();
-  const report = {
-    benchmark: 'backtest',
-    date: new Date().toISOString(),
-    machine: {
-      cpus: cpus.length,
-      cpu_model: cpus[0]?.model ?? 'unknown',
-      memory_gb: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-      platform: `${os.platform()} ${os.arch()}`,
-    },
+  await writeReport('backtest', {
     setup: {
       bars_per_run: BARS,
       strategy: `sma(${FAST}) / sma(${SLOW}) crossover (level) → target_position(size 1), long and short`,
@@ -151,9 +131,7 @@ async function main(): Promise<void> {
       statistic: 'median',
     },
     results,
-  };
-  writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
-  console.log('written: bench/results/backtest.json');
+  });
 }
 
 void main();

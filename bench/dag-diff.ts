@@ -9,15 +9,12 @@
  *
  * Not a test: numbers depend on the machine, which the result file records.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { format, resolveConfig } from 'prettier';
 import { diffDag, type DiffInputNode, type RegisteredVariant, type RegistryView } from '../domain/dag/diff';
 import { intakeDag, isIntakeError, type ValidatedDag } from '../domain/dag/intake';
 import { computeNodeId, nodeIdentity, type JsonObject } from '../domain/dag/node-id';
 import { float, StrategyBuilder, type BuiltStrategy } from '../sdk';
+import { median, writeReport } from './harness';
 
 const INSTRUMENTS = 50;
 const WINDOWS = Array.from({ length: 33 }, (_, i) => i + 2); // 2 … 34
@@ -86,12 +83,12 @@ function measure(name: string, nodes: number, run: () => unknown): CaseResult {
     run();
     runsMs.push(Math.round((performance.now() - start) * 10) / 10);
   }
-  const median = [...runsMs].sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
+  const ms = median(runsMs);
   return {
     name,
     nodes,
-    median_ms: median,
-    median_nodes_per_s: Math.round((nodes / median) * 1000),
+    median_ms: ms,
+    median_nodes_per_s: Math.round((nodes / ms) * 1000),
     runs_ms: runsMs,
   };
 }
@@ -133,33 +130,21 @@ async function main(): Promise<void> {
     );
   }
 
-  const out = path.join(__dirname, 'results', 'dag-diff.json');
-  mkdirSync(path.dirname(out), { recursive: true });
-  const cpus = os.cpus();
-  const report = {
-    benchmark: 'dag-diff',
-    date: new Date().toISOString(),
-    machine: {
-      cpus: cpus.length,
-      cpu_model: cpus[0]?.model ?? 'unknown',
-      memory_gb: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-      platform: `${os.platform()} ${os.arch()}`,
+  await writeReport(
+    'dag-diff',
+    {
+      setup: {
+        nodes: n,
+        instruments: INSTRUMENTS,
+        dag_text_bytes: Buffer.byteLength(built.dagText),
+        runs: RUNS,
+        warmup_runs: 1,
+        statistic: 'median',
+      },
+      results,
     },
-    setup: {
-      nodes: n,
-      instruments: INSTRUMENTS,
-      dag_text_bytes: Buffer.byteLength(built.dagText),
-      runs: RUNS,
-      warmup_runs: 1,
-      statistic: 'median',
-    },
-    results,
-  };
-  // Formatted as the repository's prettier check expects, so a fresh result never fails `npm run lint`.
-  const style = await resolveConfig(out);
-  writeFileSync(out, await format(JSON.stringify(report), { ...style, filepath: out }));
-  console.log('written: bench/results/dag-diff.json');
+    { prettier: true },
+  );
 }
 
 void main();

@@ -11,7 +11,7 @@
  * Not a test: numbers depend on the machine, which the result file records.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ccxt from 'ccxt';
@@ -23,6 +23,7 @@ import type { MarketDataVenue, RawOhlcv } from '../activities/venues/port';
 import { SimVenue } from '../activities/venues/sim';
 import { conformBars } from '../domain/data/conformance';
 import { preloadMarkets } from '../test/support/ccxt-replay';
+import { median, writeReport } from './harness';
 
 const MINUTE = 60_000;
 const PAGE = 1_000;
@@ -52,12 +53,6 @@ interface CaseResult {
   runs_ms: number[];
   skipped?: string;
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 /** Pages from a venue, fetched before timing so only what is measured is measured. */
 async function pagesFrom(venue: MarketDataVenue): Promise<RawOhlcv[][]> {
@@ -230,24 +225,10 @@ async function main(): Promise<void> {
     rmSync(home, { recursive: true, force: true });
     if (typeof postgres !== 'string') await postgres.drop();
   }
-  const out = path.join(__dirname, 'results', 'ingest.json');
-  mkdirSync(path.dirname(out), { recursive: true });
-  const cpus = os.cpus();
-  const report = {
-    benchmark: 'ingest',
-    date: new Date().toISOString(),
-    machine: {
-      cpus: cpus.length,
-      cpu_model: cpus[0]?.model ?? 'unknown',
-      memory_gb: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-      platform: `${os.platform()} ${os.arch()}`,
-    },
+  await writeReport('ingest', {
     setup: { bars_per_run: BARS, page_bars: PAGE, runs: RUNS, statistic: 'median' },
     results,
-  };
-  writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
-  console.log(`written: bench/results/ingest.json`);
+  });
 }
 
 void main();

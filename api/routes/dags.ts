@@ -6,6 +6,7 @@
  */
 import type express from 'express';
 import { z } from 'zod';
+import { nodeRecordsOf } from '../../activities/node-records';
 import type { NodeRecord, NodeRepo, Store } from '../../activities/store/port';
 import { diffDag, type DagDiff, type DiffInputNode, type RegisteredVariant } from '../../domain/dag/diff';
 import { intakeDag, isIntakeError, type ValidatedDag } from '../../domain/dag/intake';
@@ -96,26 +97,6 @@ export async function registerNodes(
   at: string,
 ): Promise<void> {
   await registryOf(store)?.registerAll(nodeRecordsOf(dag, strategyId, at));
-}
-
-export function nodeRecordsOf(dag: ValidatedDag, firstStrategyId: string, createdAt: string): NodeRecord[] {
-  return dag.dag.nodes.map((node, index) => {
-    const identity = nodeIdentity(dag.nodes[index]!);
-    return {
-      nodeId: node.node_id,
-      nodeType: node.node_type,
-      interval: node.interval,
-      period: node.period,
-      // The identity params: what makes two nodes the same computation (excluded keys are context).
-      paramsJson: identity.paramsJson,
-      dependencies: identity.dependencies,
-      schemaCompatId: identity.schemaCompatId,
-      codeHash: node.code_hash,
-      tags: node.tags ?? [],
-      firstStrategyId,
-      createdAt,
-    };
-  });
 }
 
 /** The DAG's diff against the registry, nodes in topological order. */

@@ -7,24 +7,24 @@
  * The page count comes from the child workers' fetch log: each appends
  * `pid since limit` before requesting a page (backfill-kill.worker.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import Long from 'long';
 import { createBackfillActivities } from '../../activities/backfill';
 import { openStore } from '../../activities/store';
-import type { NodeRecord, Store } from '../../activities/store/port';
+import type { Store } from '../../activities/store/port';
 import { VenueRegistry } from '../../activities/venues/registry';
 import { fingerprintBars } from '../../domain/data/fingerprint';
-import { configSchema, type QmtlConfig } from '../../workers/config';
-import { ensureSearchAttributes } from '../../workers/search-attributes-setup';
-import { connectClient, type TemporalClient } from '../../workers/temporal-connection';
 import { backfillWorkflow, backfillWorkflowId, type BackfillInput } from '../../workflows/backfill';
 import { DATA_QUEUE } from '../../workflows/task-queues';
+import {
+  exited,
+  readLogLines,
+  startWorkerProcess,
+  until,
+  workerProcessScope,
+} from '../support/worker-process';
 import type { KillWorkerOptions } from './backfill-kill.worker';
+import { inputNodeRecord } from '../fixtures/node-records';
 
 jest.setTimeout(120_000);
 
@@ -42,19 +42,7 @@ const CHUNKS = [
 ];
 const WORKER_ENTRY = path.join(__dirname, 'backfill-kill.worker.ts');
 
-const node: NodeRecord = {
-  nodeId: NODE_ID,
-  nodeType: 'StreamInput',
-  interval: 60,
-  period: 200,
-  paramsJson: JSON.stringify({ source: SERIES }),
-  dependencies: [],
-  schemaCompatId: 'ohlcv-v1',
-  codeHash: 'builtin:StreamInput',
-  tags: [],
-  firstStrategyId: 'f'.repeat(64),
-  createdAt: '2026-01-01T00:00:00.000Z',
-};
+const node = inputNodeRecord(NODE_ID, SERIES);
 
 interface Fetch {
   pid: number;
@@ -62,60 +50,7 @@ interface Fetch {
 }
 
 function readFetchLog(file: string): Fetch[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [pid, since] = line.split(' ').map(Number);
-      return { pid: pid!, since: since! };
-    });
-}
-
-/** Starts a worker process and resolves once it polls. */
-function startWorkerProcess(options: KillWorkerOptions): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY, JSON.stringify(options)], {
-    cwd: path.resolve(__dirname, '..', '..'),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before polling: ${stderr}`)));
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-async function until(probe: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-async function registerNamespace(temporal: TemporalClient, namespace: string): Promise<void> {
-  await temporal.client.workflowService.registerNamespace({
-    namespace,
-    workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86_400) },
-  });
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      await temporal.client.workflowService.describeNamespace({ namespace });
-      break;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  await ensureSearchAttributes(temporal.connection, namespace);
+  return readLogLines(file).map(([pid, since]) => ({ pid: Number(pid), since: Number(since) }));
 }
 
 async function storedFingerprint(store: Store): Promise<string> {
@@ -144,32 +79,10 @@ async function uninterruptedFingerprint(home: string): Promise<string> {
 }
 
 describe('a backfill whose worker is killed mid-chunk', () => {
-  let temporal: TemporalClient;
-  let root: string;
-  const children: ChildProcess[] = [];
-
-  beforeAll(async () => {
-    const address = process.env.QMTL_TEST_TEMPORAL_ADDRESS;
-    if (!address) throw new Error('QMTL_TEST_TEMPORAL_ADDRESS is unset: run through jest');
-    root = mkdtempSync(path.join(os.tmpdir(), 'qmtl-kill-'));
-    const namespace = `qmtl-kill-${randomBytes(4).toString('hex')}`;
-    const config = configSchema.parse({
-      temporalAddress: address,
-      temporalNamespace: namespace,
-    }) as QmtlConfig;
-    temporal = await connectClient(config);
-    await registerNamespace(temporal, namespace);
-  });
-
-  afterAll(async () => {
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await Promise.all(children.map(exited));
-    await temporal?.connection.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  const scope = workerProcessScope('qmtl-kill');
 
   it('resumes from heartbeated cursors on another worker and stores exactly the uninterrupted bars', async () => {
+    const { temporal, root, children } = scope;
     const home = path.join(root, 'killed');
     const store = await openStore({ home });
     await store.nodes.registerAll([node]);
@@ -184,7 +97,7 @@ describe('a backfill whose worker is killed mid-chunk', () => {
       fetchLog: path.join(root, 'fetches.log'),
     };
 
-    const first = await startWorkerProcess(options);
+    const first = await startWorkerProcess(WORKER_ENTRY, options);
     children.push(first);
     const input: BackfillInput = {
       nodeId: NODE_ID,
@@ -205,7 +118,7 @@ describe('a backfill whose worker is killed mid-chunk', () => {
     await exited(first);
     const killedAfter = readFetchLog(options.fetchLog).length;
 
-    const second = await startWorkerProcess(options);
+    const second = await startWorkerProcess(WORKER_ENTRY, options);
     children.push(second);
     const result = await handle.result();
     second.kill('SIGTERM');

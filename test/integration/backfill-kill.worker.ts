@@ -13,10 +13,10 @@ import type { VenueLookup } from '../../activities/backfill';
 import { openStore } from '../../activities/store';
 import type { MarketDataVenue } from '../../activities/venues/port';
 import { VenueRegistry } from '../../activities/venues/registry';
-import { configSchema, type QmtlConfig } from '../../workers/config';
 import { createLogger } from '../../workers/logger';
 import { connectWorker } from '../../workers/temporal-connection';
 import { runWorkers } from '../../workers/worker';
+import { runWorkerProcess, workerProcessConfig, type WorkerProcessOptions } from '../support/worker-process';
 
 export interface PacedVenueOptions {
   /** Rows per page (the sim's own limit is 1000). */
@@ -48,10 +48,7 @@ export function pacedVenues(venues: VenueLookup, options: PacedVenueOptions): Ve
   };
 }
 
-export interface KillWorkerOptions {
-  address: string;
-  namespace: string;
-  home: string;
+export interface KillWorkerOptions extends WorkerProcessOptions {
   /** Pinned wall clock for the sim (which bars are closed). */
   nowMs: number;
   pageLimit: number;
@@ -60,13 +57,7 @@ export interface KillWorkerOptions {
 }
 
 async function main(options: KillWorkerOptions): Promise<void> {
-  const config = configSchema.parse({
-    home: options.home,
-    logLevel: 'silent',
-    temporalAddress: options.address,
-    temporalNamespace: options.namespace,
-    workerQueues: 'qmtl-data',
-  }) as QmtlConfig;
+  const config = workerProcessConfig(options, { workerQueues: 'qmtl-data' });
   const log = createLogger('silent', 'qmtl-kill-test-worker');
   const store = await openStore({ home: options.home });
   const connection = await connectWorker(config);
@@ -90,9 +81,4 @@ async function main(options: KillWorkerOptions): Promise<void> {
   await workers.done;
 }
 
-if (require.main === module) {
-  main(JSON.parse(process.argv[2] ?? '{}') as KillWorkerOptions).catch((err: unknown) => {
-    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runWorkerProcess(main);

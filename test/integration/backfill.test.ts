@@ -6,12 +6,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import type { NodeRecord } from '../../activities/store/port';
-import type { CliIo } from '../../sdk/cli/io';
 import { runCli } from '../../sdk/cli/main';
 import { recordHistory } from '../support/histories';
 import { bootStack, type Stack } from '../support/stack';
+import { eventually } from '../support/eventually';
+import { nodeRecord } from '../fixtures/node-records';
+import { capturedIo } from '../support/captured-io';
 
 jest.setTimeout(120_000);
 
@@ -22,47 +22,6 @@ const BTC = 'blake3:' + '7'.repeat(64);
 const ETH = 'blake3:' + '8'.repeat(64);
 const SMA = 'blake3:' + '9'.repeat(64);
 
-function node(nodeId: string, nodeType: string, params: object): NodeRecord {
-  return {
-    nodeId,
-    nodeType,
-    interval: 60,
-    period: 200,
-    paramsJson: JSON.stringify(params),
-    dependencies: [],
-    schemaCompatId: 'ohlcv-v1',
-    codeHash: `builtin:${nodeType}`,
-    tags: [],
-    firstStrategyId: 'f'.repeat(64),
-    createdAt: '2026-01-01T00:00:00.000Z',
-  };
-}
-
-async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await probe();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    value = await probe();
-  }
-  return value;
-}
-
-/** The CLI's io, captured; progress bars stay silent on a stream that is no terminal. */
-function capturedIo(): CliIo & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (text) => void (out += text),
-    err: (text) => void (err += text),
-    errStream: new PassThrough() as unknown as NodeJS.WriteStream,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    onInterrupt: () => () => undefined,
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
-
 describe('backfills through the Gateway', () => {
   let stack: Stack;
   const getBackfill = (id: string) => stack.api('GET', `/v1/data/backfills/${id}`);
@@ -71,9 +30,9 @@ describe('backfills through the Gateway', () => {
   beforeAll(async () => {
     stack = await bootStack();
     await stack.store.nodes.registerAll([
-      node(BTC, 'StreamInput', { source: 'ohlcv:sim:BTC/USDT:1m' }),
-      node(ETH, 'StreamInput', { source: 'ohlcv:sim:ETH/USDT:1m' }),
-      node(SMA, 'sma', { window: 20 }),
+      nodeRecord(BTC, 'StreamInput', { source: 'ohlcv:sim:BTC/USDT:1m' }),
+      nodeRecord(ETH, 'StreamInput', { source: 'ohlcv:sim:ETH/USDT:1m' }),
+      nodeRecord(SMA, 'sma', { window: 20 }),
     ]);
   });
   afterAll(async () => {
@@ -91,7 +50,7 @@ describe('backfills through the Gateway', () => {
     expect(start.body).toEqual({ backfill_id: id, node_id: BTC, start: D0, end: D0 + 2 * DAY - MINUTE });
     expect(start.headers.get('location')).toBe(`/v1/data/backfills/${id}`);
 
-    const done = await eventually(() => getBackfill(id), finished);
+    const done = await eventually(() => getBackfill(id), finished, 30_000);
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({
       backfill_id: id,
@@ -142,7 +101,7 @@ describe('backfills through the Gateway', () => {
       end: D0 + 2 * DAY,
     });
     expect(again.body.backfill_id).toBe(id);
-    const repeated = await eventually(() => getBackfill(id), finished);
+    const repeated = await eventually(() => getBackfill(id), finished, 30_000);
     expect(repeated.body).toMatchObject({
       status: 'completed',
       progress: { total_bars: 0, chunks_total: 0 },
@@ -163,8 +122,8 @@ describe('backfills through the Gateway', () => {
     const id: string = a.body.backfill_id;
 
     const [doneA, doneB] = await Promise.all([
-      eventually(() => getBackfill(id), finished),
-      eventually(() => getBackfill(id), finished),
+      eventually(() => getBackfill(id), finished, 30_000),
+      eventually(() => getBackfill(id), finished, 30_000),
     ]);
     for (const done of [doneA, doneB]) {
       expect(done.body).toMatchObject({
@@ -179,6 +138,7 @@ describe('backfills through the Gateway', () => {
         return out;
       },
       (out) => out.length > 0 && out.every((wf) => wf.status.name === 'COMPLETED'),
+      30_000,
     );
     expect(executions).toHaveLength(1);
     expect(executions[0]?.typedSearchAttributes.get({ name: 'QmtlNodeId', type: 'KEYWORD' } as never)).toBe(

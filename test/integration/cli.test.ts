@@ -9,18 +9,18 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { parseLossless } from '../../domain/canonical-json';
 import { strategyIdOf } from '../../domain/dag/strategy-id';
 import { built as rsiBuilt } from '../../examples/rsi-mean-reversion';
 import { built as smaBuilt } from '../../examples/sma-crossover';
 import { GatewayClient, type CliTarget } from '../../sdk/cli/api';
-import type { CliIo } from '../../sdk/cli/io';
 import { runCli } from '../../sdk/cli/main';
 import { runCommand, strategiesCommand } from '../../sdk/cli/strategies';
 import { EXIT_DUPLICATE } from '../../sdk/cli/submit';
 import { INPUT_NODE, smaNode, submission } from '../fixtures/dags';
 import { bootStack, type Stack } from '../support/stack';
+import { eventually } from '../support/eventually';
+import { capturedIo } from '../support/captured-io';
 
 jest.setTimeout(120_000);
 
@@ -28,35 +28,11 @@ const ROOT = path.join(__dirname, '..', '..');
 const SMA_FILE = path.join(ROOT, 'examples', 'sma-crossover.ts');
 const RSI_FILE = path.join(ROOT, 'examples', 'rsi-mean-reversion.ts');
 
-function capturedIo(): CliIo & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (text) => void (out += text),
-    err: (text) => void (err += text),
-    errStream: new PassThrough() as unknown as NodeJS.WriteStream,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    onInterrupt: () => () => undefined,
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
-
 /** A list answer: an array, or `{runs: [...]}`. */
 const listed = (body: unknown): Array<Record<string, unknown>> =>
   (Array.isArray(body) ? body : ((body as { runs?: unknown[] } | undefined)?.runs ?? [])) as Array<
     Record<string, unknown>
   >;
-
-async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await probe();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    value = await probe();
-  }
-  return value;
-}
 
 describe('qmtl CLI through the Gateway', () => {
   let stack: Stack;

@@ -7,18 +7,11 @@
  *
  * Computations are counted from the workers' log (dag-run-kill.worker.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import Long from 'long';
 import { openStore } from '../../activities/store';
 import { runIdOf } from '../../domain/run/run-id';
-import { configSchema, type QmtlConfig } from '../../workers/config';
-import { ensureSearchAttributes } from '../../workers/search-attributes-setup';
 import { workflowBundle } from '../../workers/worker';
-import { connectClient, type TemporalClient } from '../../workers/temporal-connection';
 import { dagRunWorkflow, type DagRunInput } from '../../workflows/dag-run';
 import { CONTROL_QUEUE } from '../../workflows/task-queues';
 import { recordHistory } from '../support/histories';
@@ -32,6 +25,13 @@ import {
   fixedCloses,
   putStrategy,
 } from '../support/run-fixtures';
+import {
+  exited,
+  readLogLines,
+  startWorkerProcess,
+  until,
+  workerProcessScope,
+} from '../support/worker-process';
 import type { RunKillWorkerOptions } from './dag-run-kill.worker';
 
 jest.setTimeout(120_000);
@@ -60,81 +60,18 @@ interface Entry {
 }
 
 function readLog(file: string): Entry[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [pid, what, nodeId] = line.split(' ');
-      return { pid: Number(pid), what: what as Entry['what'], nodeId: nodeId! };
-    });
-}
-
-function startWorkerProcess(options: RunKillWorkerOptions): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY, JSON.stringify(options)], {
-    cwd: path.resolve(__dirname, '..', '..'),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before polling: ${stderr}`)));
-  });
-}
-
-const exited = (child: ChildProcess): Promise<void> =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once('exit', () => resolve()));
-
-async function until(probe: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return readLogLines(file).map(([pid, what, nodeId]) => ({
+    pid: Number(pid),
+    what: what as Entry['what'],
+    nodeId: nodeId!,
+  }));
 }
 
 describe('a DAG run whose worker is killed mid-run', () => {
-  let temporal: TemporalClient;
-  let root: string;
-  const children: ChildProcess[] = [];
-
-  beforeAll(async () => {
-    const address = process.env.QMTL_TEST_TEMPORAL_ADDRESS;
-    if (!address) throw new Error('QMTL_TEST_TEMPORAL_ADDRESS is unset: run through jest');
-    root = mkdtempSync(path.join(os.tmpdir(), 'qmtl-run-kill-'));
-    const namespace = `qmtl-run-kill-${randomBytes(4).toString('hex')}`;
-    temporal = await connectClient(
-      configSchema.parse({ temporalAddress: address, temporalNamespace: namespace }) as QmtlConfig,
-    );
-    await temporal.client.workflowService.registerNamespace({
-      namespace,
-      workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86_400) },
-    });
-    for (let attempt = 0; attempt < 100; attempt++) {
-      try {
-        await temporal.client.workflowService.describeNamespace({ namespace });
-        break;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-    await ensureSearchAttributes(temporal.connection, namespace);
-  });
-
-  afterAll(async () => {
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await Promise.all(children.map(exited));
-    await temporal?.connection.close();
-    rmSync(root, { recursive: true, force: true });
-  });
+  const scope = workerProcessScope('qmtl-run-kill');
 
   it('resumes on another worker without recomputing the nodes it had finished', async () => {
+    const { temporal, root, children } = scope;
     const home = path.join(root, 'home');
     const dag = killDag();
     const store = await openStore({ home });
@@ -152,7 +89,7 @@ describe('a DAG run whose worker is killed mid-run', () => {
       bundlePath,
     };
 
-    const first = await startWorkerProcess(options);
+    const first = await startWorkerProcess(WORKER_ENTRY, options);
     children.push(first);
     const input: DagRunInput = {
       strategyId,
@@ -176,7 +113,7 @@ describe('a DAG run whose worker is killed mid-run', () => {
     const finishedFirst = beforeKill.filter((e) => e.what === 'done').map((e) => e.nodeId);
     expect(finishedFirst).toHaveLength(3);
 
-    const second = await startWorkerProcess(options);
+    const second = await startWorkerProcess(WORKER_ENTRY, options);
     children.push(second);
     const result = await handle.result();
     second.kill('SIGTERM');

@@ -15,15 +15,12 @@ import { createActivities } from '../../activities';
 import { createNodeComputeActivities } from '../../activities/node-compute';
 import { openStore } from '../../activities/store';
 import { VenueRegistry } from '../../activities/venues/registry';
-import { configSchema, type QmtlConfig } from '../../workers/config';
 import { createLogger } from '../../workers/logger';
 import { connectWorker } from '../../workers/temporal-connection';
 import { installTemporalRuntime } from '../../workers/worker';
+import { runWorkerProcess, workerProcessConfig, type WorkerProcessOptions } from '../support/worker-process';
 
-export interface RunKillWorkerOptions {
-  address: string;
-  namespace: string;
-  home: string;
+export interface RunKillWorkerOptions extends WorkerProcessOptions {
   /** How long each node's computation is held back. */
   computeDelayMs: number;
   computeLog: string;
@@ -32,12 +29,7 @@ export interface RunKillWorkerOptions {
 }
 
 async function main(options: RunKillWorkerOptions): Promise<void> {
-  const config = configSchema.parse({
-    home: options.home,
-    logLevel: 'silent',
-    temporalAddress: options.address,
-    temporalNamespace: options.namespace,
-  }) as QmtlConfig;
+  const config = workerProcessConfig(options);
   installTemporalRuntime(createLogger('silent', 'qmtl-run-kill-worker'));
   const store = await openStore({ home: options.home });
   const note = (what: string, nodeId: string) =>
@@ -74,9 +66,4 @@ async function main(options: RunKillWorkerOptions): Promise<void> {
   process.exit(0);
 }
 
-if (require.main === module) {
-  main(JSON.parse(process.argv[2] ?? '{}') as RunKillWorkerOptions).catch((err: unknown) => {
-    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runWorkerProcess(main);

@@ -13,6 +13,7 @@ import { recordHistory } from '../support/histories';
 import { bootStack, type Stack } from '../support/stack';
 import { retireWorldSignal } from '../../workflows/world';
 import type { JsonObject } from '../../domain/dag/node-id';
+import { eventually } from '../support/eventually';
 
 jest.setTimeout(120_000);
 
@@ -22,16 +23,6 @@ const DAY1 = Date.UTC(2025, 2, 1);
 const META = { backtest: { start: '2025-03-01T00:00:00Z', end: '2025-03-02T00:00:00Z' }, fee_rate: 0.001 };
 const A: SmaCross = { fast: 5, slow: 20, size: 1 };
 const B: SmaCross = { fast: 5, slow: 20, size: 0.5 };
-
-async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await probe();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    value = await probe();
-  }
-  return value;
-}
 
 const submission = (nodes: JsonObject[], meta: object) => ({ dag: { nodes }, world_ids: [WORLD], meta });
 const runPath = (runId: string) => `/v1/runs/${encodeURIComponent(runId)}`;
@@ -50,6 +41,7 @@ describe('DAG runs through the Gateway', () => {
     eventually(
       () => stack.api('GET', `/v1/strategies/${id}`),
       (r) => ['completed', 'failed', 'stopped'].includes(r.body?.status),
+      60_000,
     );
 
   beforeAll(async () => {
@@ -199,6 +191,7 @@ describe('DAG runs through the Gateway', () => {
     const waiting = await eventually(
       () => stack.api('GET', runPath(runId)),
       (r) => r.body?.progress?.status === 'data',
+      60_000,
     );
     expect(waiting.body).toMatchObject({
       status: 'running',

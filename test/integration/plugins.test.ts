@@ -10,6 +10,7 @@ import { float, StrategyBuilder, submissionBody } from '../../sdk';
 import { loadPlugins } from '../../workers/plugins';
 import { retireWorldSignal } from '../../workflows/world';
 import { bootStack, type Stack } from '../support/stack';
+import { eventually } from '../support/eventually';
 
 jest.setTimeout(120_000);
 
@@ -25,16 +26,6 @@ function momentumStrategy(codeHash: string) {
   const side = s.node('threshold_signal', { upper: float(0.001), lower: float(-0.001) }, [change]);
   s.node('target_position', { size: float(0.5) }, [side]);
   return { built: s.build(), momentumId: change.nodeId };
-}
-
-async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await probe();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    value = await probe();
-  }
-  return value;
 }
 
 describe('node-type plugins through the Gateway', () => {
@@ -60,6 +51,7 @@ describe('node-type plugins through the Gateway', () => {
     const done = await eventually(
       () => stack.api('GET', `/v1/strategies/${id}`),
       (r) => ['completed', 'failed', 'stopped'].includes(r.body?.status),
+      60_000,
     );
     expect(done.body.status).toBe('completed');
 

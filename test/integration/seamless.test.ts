@@ -15,7 +15,7 @@ import {
   type FetchSeriesRequest,
   type FetchSeriesResult,
 } from '../../activities/seamless';
-import type { NodeRecord, Store } from '../../activities/store/port';
+import type { Store } from '../../activities/store/port';
 import { fingerprintBars } from '../../domain/data/fingerprint';
 import {
   backfillProgressQuery,
@@ -26,6 +26,7 @@ import {
 } from '../../workflows/backfill';
 import { DATA_QUEUE } from '../../workflows/task-queues';
 import { bootStack, type Stack } from '../support/stack';
+import { nodeRecord } from '../fixtures/node-records';
 
 jest.setTimeout(120_000);
 
@@ -45,22 +46,6 @@ const ETH = 'blake3:' + '4'.repeat(64);
 const SOL = 'blake3:' + '5'.repeat(64);
 const ADA = 'blake3:' + '6'.repeat(64);
 const SMA = 'blake3:' + '2'.repeat(64);
-
-function node(nodeId: string, nodeType: string, params: object): NodeRecord {
-  return {
-    nodeId,
-    nodeType,
-    interval: 60,
-    period: 200,
-    paramsJson: JSON.stringify(params),
-    dependencies: [],
-    schemaCompatId: 'ohlcv-v1',
-    codeHash: `builtin:${nodeType}`,
-    tags: [],
-    firstStrategyId: 'f'.repeat(64),
-    createdAt: '2026-01-01T00:00:00.000Z',
-  };
-}
 
 /** The failure an activity call rejected with (the test fails if it resolved). */
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -100,11 +85,11 @@ describe('fetchSeries over the dev server', () => {
   beforeAll(async () => {
     stack = await bootStack();
     await stack.store.nodes.registerAll([
-      node(BTC, 'StreamInput', { source: 'ohlcv:sim:BTC/USDT:1m' }),
-      node(ETH, 'StreamInput', { source: 'ohlcv:sim:ETH/USDT:1m' }),
-      node(SOL, 'StreamInput', { source: 'ohlcv:sim:SOL/USDT:1m' }),
-      node(ADA, 'StreamInput', { source: 'ohlcv:sim:ADA/USDT:1m' }),
-      node(SMA, 'sma', { window: 20 }),
+      nodeRecord(BTC, 'StreamInput', { source: 'ohlcv:sim:BTC/USDT:1m' }),
+      nodeRecord(ETH, 'StreamInput', { source: 'ohlcv:sim:ETH/USDT:1m' }),
+      nodeRecord(SOL, 'StreamInput', { source: 'ohlcv:sim:SOL/USDT:1m' }),
+      nodeRecord(ADA, 'StreamInput', { source: 'ohlcv:sim:ADA/USDT:1m' }),
+      nodeRecord(SMA, 'sma', { window: 20 }),
     ]);
     activities = createSeamlessActivities({ store: stack.store, client: stack.client });
   });

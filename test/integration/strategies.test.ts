@@ -7,18 +7,9 @@ import { runBadInputTable } from '../support/bad-input';
 import { recordHistory } from '../support/histories';
 import { bootStack, type Stack } from '../support/stack';
 import { retireWorldSignal } from '../../workflows/world';
+import { eventually } from '../support/eventually';
 
 jest.setTimeout(120_000);
-
-async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await probe();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    value = await probe();
-  }
-  return value;
-}
 
 describe('strategies and worlds through the Gateway', () => {
   let stack: Stack;

@@ -11,9 +11,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import Long from 'long';
 import { openStore } from '../../activities/store';
-import type { NodeRecord } from '../../activities/store/port';
 import { configSchema, type QmtlConfig } from '../../workers/config';
 import { createLogger } from '../../workers/logger';
 import { ensureSearchAttributes } from '../../workers/search-attributes-setup';
@@ -22,7 +20,9 @@ import { runWorkers } from '../../workers/worker';
 import { backfillWorkflow, backfillWorkflowId } from '../../workflows/backfill';
 import { DATA_QUEUE } from '../../workflows/task-queues';
 import { recordHistory } from '../support/histories';
+import { registerNamespace } from '../support/namespace';
 import { bootStack, type Stack } from '../support/stack';
+import { inputNodeRecord } from '../fixtures/node-records';
 
 jest.setTimeout(120_000);
 
@@ -30,22 +30,6 @@ const MINUTE = 60_000;
 const DAY = 86_400_000;
 const D0 = Date.UTC(2025, 2, 1);
 const BTC = 'blake3:' + 'a1'.repeat(32);
-
-function inputNode(nodeId: string, source: string): NodeRecord {
-  return {
-    nodeId,
-    nodeType: 'StreamInput',
-    interval: 60,
-    period: 200,
-    paramsJson: JSON.stringify({ source }),
-    dependencies: [],
-    schemaCompatId: 'ohlcv-v1',
-    codeHash: 'builtin:StreamInput',
-    tags: [],
-    firstStrategyId: 'f'.repeat(64),
-    createdAt: '2026-01-01T00:00:00.000Z',
-  };
-}
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -92,7 +76,7 @@ describe('per-exchange chunk queues (the stack wiring)', () => {
 
   beforeAll(async () => {
     stack = await bootStack();
-    await stack.store.nodes.registerAll([inputNode(BTC, 'ohlcv:sim:BTC/USDT:1m')]);
+    await stack.store.nodes.registerAll([inputNodeRecord(BTC, 'ohlcv:sim:BTC/USDT:1m')]);
   });
   afterAll(async () => {
     await stack.close();
@@ -146,21 +130,10 @@ describe('per-exchange chunk queues (a 2/s limit)', () => {
     }) as QmtlConfig;
     const temporalClient = await connectClient(config);
     client = temporalClient.client;
-    await client.workflowService.registerNamespace({
-      namespace,
-      workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86_400) },
-    });
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const ready = await client.workflowService.describeNamespace({ namespace }).then(
-        () => true,
-        () => false,
-      );
-      if (ready) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await registerNamespace(client, namespace);
     await ensureSearchAttributes(temporalClient.connection, namespace);
     const store = await openStore({ home });
-    await store.nodes.registerAll([inputNode(BTC, 'ohlcv:sim:BTC/USDT:1m')]);
+    await store.nodes.registerAll([inputNodeRecord(BTC, 'ohlcv:sim:BTC/USDT:1m')]);
     const connection = await connectWorker(config);
     const workers = await runWorkers({
       config,

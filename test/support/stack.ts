@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import Long from 'long';
 import { openStore } from '../../activities/store';
 import type { Store } from '../../activities/store/port';
 import { mountedRoutes } from '../../api/app';
@@ -23,6 +22,7 @@ import { loadPlugins } from '../../workers/plugins';
 import { buildGatewayDeps } from '../../workers/runtime';
 import { ensureSearchAttributes } from '../../workers/search-attributes-setup';
 import { connectClient, connectWorker } from '../../workers/temporal-connection';
+import { registerNamespace } from './namespace';
 import { installTemporalRuntime, runWorkers } from '../../workers/worker';
 
 export interface ApiAnswer {
@@ -112,21 +112,4 @@ export async function bootStack(options: StackOptions = {}): Promise<Stack> {
       rmSync(home, { recursive: true, force: true });
     },
   };
-}
-
-/** Registers a namespace and waits until the frontend serves it. */
-async function registerNamespace(client: Client, namespace: string): Promise<void> {
-  await client.workflowService.registerNamespace({
-    namespace,
-    workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86_400) },
-  });
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      await client.workflowService.describeNamespace({ namespace });
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`namespace ${namespace} did not become available`);
 }

@@ -6,10 +6,15 @@
  * them, and the test server refuses unknown ones.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { createActivities } from '../../activities';
+import { createNodeComputeActivities, type NodeComputeHooks } from '../../activities/node-compute';
+import type { Store } from '../../activities/store/port';
+import { VenueRegistry } from '../../activities/venues/registry';
 import { QMTL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { createLogger } from '../../workers/logger';
-import { installTemporalRuntime } from '../../workers/worker';
+import { installTemporalRuntime, workflowBundle } from '../../workers/worker';
 
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   installTemporalRuntime(createLogger(process.env.QMTL_TEST_LOG_LEVEL ?? 'silent', 'qmtl-workflow-test'));
@@ -26,4 +31,23 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
     ),
   });
   return env;
+}
+
+/** Runs `fn` while a qmtl-control worker over `store` polls the environment; `hooks` watch node computations. */
+export async function withControlWorker<T>(
+  env: TestWorkflowEnvironment,
+  store: Store,
+  fn: () => Promise<T>,
+  hooks: NodeComputeHooks = {},
+): Promise<T> {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'qmtl-control',
+    workflowBundle: await workflowBundle(),
+    activities: {
+      ...createActivities({ store, venues: new VenueRegistry() }),
+      ...createNodeComputeActivities({ store, hooks }),
+    },
+  });
+  return worker.runUntil(fn);
 }

@@ -12,7 +12,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { VenueLookup } from '../../activities/backfill';
 import { openStore } from '../../activities/store';
-import type { NodeRecord, Store } from '../../activities/store/port';
+import type { Store } from '../../activities/store/port';
 import { VenueRegistry } from '../../activities/venues/registry';
 import { TemporalGateway } from '../../api/temporal-client';
 import { workflowBundle } from '../../workers/worker';
@@ -28,6 +28,7 @@ import {
 import { DATA_QUEUE } from '../../workflows/task-queues';
 import { pacedVenues } from '../integration/backfill-kill.worker';
 import { createTimeSkippingEnv } from '../support/time-skipping';
+import { inputNodeRecord } from '../fixtures/node-records';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -35,22 +36,6 @@ const D0 = Date.UTC(2025, 2, 1);
 const SOURCE = 'ohlcv:sim:BTC/USDT:1m';
 const NODE_ID = 'blake3:' + 'b'.repeat(64);
 const NOW = Date.UTC(2026, 0, 1);
-
-function inputNode(nodeId: string, source: string): NodeRecord {
-  return {
-    nodeId,
-    nodeType: 'StreamInput',
-    interval: 60,
-    period: 200,
-    paramsJson: JSON.stringify({ source }),
-    dependencies: [],
-    schemaCompatId: 'ohlcv-v1',
-    codeHash: 'builtin:StreamInput',
-    tags: [],
-    firstStrategyId: 'f'.repeat(64),
-    createdAt: '2026-01-01T00:00:00.000Z',
-  };
-}
 
 describe('backfillWorkflow (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
@@ -63,11 +48,15 @@ describe('backfillWorkflow (time-skipping)', () => {
     home = mkdtempSync(path.join(os.tmpdir(), 'qmtl-backfill-wf-'));
     store = await openStore({ home });
     await store.nodes.registerAll([
-      inputNode(NODE_ID, SOURCE),
-      inputNode('blake3:' + 'c'.repeat(64), 'ohlcv:sim:ETH/USDT:1m'),
-      inputNode('blake3:' + 'd'.repeat(64), 'ohlcv:sim:SOL/USDT:1m'),
-      inputNode('blake3:' + 'e'.repeat(64), 'ohlcv:sim:ADA/USDT:1m'),
-      { ...inputNode('blake3:' + 'a'.repeat(64), SOURCE), nodeType: 'sma', paramsJson: '{"window":20}' },
+      inputNodeRecord(NODE_ID, SOURCE),
+      inputNodeRecord('blake3:' + 'c'.repeat(64), 'ohlcv:sim:ETH/USDT:1m'),
+      inputNodeRecord('blake3:' + 'd'.repeat(64), 'ohlcv:sim:SOL/USDT:1m'),
+      inputNodeRecord('blake3:' + 'e'.repeat(64), 'ohlcv:sim:ADA/USDT:1m'),
+      {
+        ...inputNodeRecord('blake3:' + 'a'.repeat(64), SOURCE),
+        nodeType: 'sma',
+        paramsJson: '{"window":20}',
+      },
     ]);
   });
 

@@ -8,17 +8,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../activities';
 import type { BacktestResultBody } from '../../activities/backtest';
-import { createNodeComputeActivities, type NodeComputeHooks } from '../../activities/node-compute';
+import type { NodeComputeHooks } from '../../activities/node-compute';
 import { openStore } from '../../activities/store';
 import type { Store } from '../../activities/store/port';
-import { VenueRegistry } from '../../activities/venues/registry';
 import { runIdOf } from '../../domain/run/run-id';
-import { workflowBundle } from '../../workers/worker';
 import {
   dagRunProgressQuery,
   dagRunWorkflow,
@@ -35,7 +31,7 @@ import {
   putStrategy,
   smaCrossDag,
 } from '../support/run-fixtures';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { createTimeSkippingEnv, withControlWorker } from '../support/time-skipping';
 
 jest.setTimeout(60_000);
 
@@ -67,19 +63,9 @@ describe('dagRunWorkflow (time-skipping)', () => {
     return store;
   }
 
-  /** A worker over `store`; computations are counted per node id. */
-  async function withWorker<T>(store: Store, fn: () => Promise<T>, hooks: NodeComputeHooks = {}): Promise<T> {
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: 'qmtl-control',
-      workflowBundle: await workflowBundle(),
-      activities: {
-        ...createActivities({ store, venues: new VenueRegistry() }),
-        ...createNodeComputeActivities({ store, hooks }),
-      },
-    });
-    return worker.runUntil(fn);
-  }
+  /** A worker over `store`; hooks count computations per node id. */
+  const withWorker = <T>(store: Store, fn: () => Promise<T>, hooks?: NodeComputeHooks): Promise<T> =>
+    withControlWorker(env, store, fn, hooks);
 
   const runInput = (strategyId: string, n = 1): DagRunInput => ({
     strategyId,

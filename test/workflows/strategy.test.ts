@@ -7,17 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../activities';
-import { createNodeComputeActivities, type NodeComputeHooks } from '../../activities/node-compute';
+import type { NodeComputeHooks } from '../../activities/node-compute';
 import { openStore } from '../../activities/store';
-import { VenueRegistry } from '../../activities/venues/registry';
 import type { Store } from '../../activities/store/port';
-import { workflowBundle } from '../../workers/worker';
 import { strategyStatusQuery, stopStrategySignal, strategyWorkflow } from '../../workflows/strategy';
 import { D0, MIN, SERIES, fixedBars, putStrategy, smaCrossDag } from '../support/run-fixtures';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { createTimeSkippingEnv, withControlWorker } from '../support/time-skipping';
 
 jest.setTimeout(60_000);
 
@@ -41,18 +37,8 @@ describe('strategyWorkflow (time-skipping)', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  async function withWorker<T>(fn: () => Promise<T>, hooks: NodeComputeHooks = {}): Promise<T> {
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: 'qmtl-control',
-      workflowBundle: await workflowBundle(),
-      activities: {
-        ...createActivities({ store, venues: new VenueRegistry() }),
-        ...createNodeComputeActivities({ store, hooks }),
-      },
-    });
-    return worker.runUntil(fn);
-  }
+  const withWorker = <T>(fn: () => Promise<T>, hooks?: NodeComputeHooks): Promise<T> =>
+    withControlWorker(env, store, fn, hooks);
 
   const start = (strategyId: string, worldIds: string[]) =>
     env.client.workflow.start(strategyWorkflow, {
