@@ -140,4 +140,29 @@ describe('strategies and worlds through the Gateway', () => {
     });
     expect(failures).toEqual([]);
   });
+
+  // Every endpoint that takes a DAG as base64 refuses bad base64, and base64 of something that is not JSON.
+  const DAG_ENDPOINTS = ['/v1/strategies', '/v1/strategies/dry-run', '/v1/dags/diff'];
+  const BAD_DAG_JSON: Array<[string, string, string]> = [
+    ['not base64 at all', '!!not-base64!!', 'invalid_base64'],
+    ['base64 with a broken tail', 'eyJub2Rlcy', 'invalid_base64'],
+    ['base64 of non-JSON', Buffer.from('{nodes: oops').toString('base64'), 'invalid_json'],
+  ];
+  it.each(DAG_ENDPOINTS.flatMap((route) => BAD_DAG_JSON.map((bad) => [route, ...bad] as const)))(
+    '%s refuses dag_json that is %s',
+    async (route, _label, dagJson, issue) => {
+      const body: Record<string, unknown> = { dag_json: dagJson };
+      if (route !== '/v1/dags/diff') body.world_ids = ['crypto-majors'];
+      const res = await fetch(`${stack.url}${route}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      const problem = (await res.json()) as { code: string; errors: Array<{ path: string; code: string }> };
+      expect(problem.code).toBe('E_VALIDATION');
+      expect(problem.errors).toEqual([expect.objectContaining({ path: 'dag_json', code: issue })]);
+    },
+  );
 });
