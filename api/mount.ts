@@ -19,6 +19,7 @@ import {
   type StoredResponse,
 } from './idempotency';
 import { JSON_CONTENT_TYPE, type RouteResult, type RouteSpec } from './route';
+import { keepRawBody } from './raw-body';
 import { parseRequest } from './validate';
 
 export interface MountDeps {
@@ -104,9 +105,7 @@ async function readBody(
     rawBody(req, res, (err?: unknown) => (err ? reject(err) : resolve(req.body))),
   );
   if (!Buffer.isBuffer(bytes) || bytes.length === 0) return undefined;
-  // Routes that hash content re-read the exact bytes (api/raw-body.ts: JSON.parse
-  // cannot keep `1.0` as written).
-  (req as { rawBody?: Buffer }).rawBody = bytes;
+  keepRawBody(req, bytes);
   const isJson = matched === JSON_CONTENT_TYPE || matched.endsWith('+json');
   let text: string;
   try {

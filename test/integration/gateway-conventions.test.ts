@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../../api/route';
+import { rawBodyText } from '../../api/raw-body';
 import { runBadInputTable } from '../support/bad-input';
 import { bootGateway, healthyTemporal, type TestGateway } from '../support/gateway';
 
@@ -41,7 +42,7 @@ const testRoutes: RouteSpec[] = [
     }),
     responses: { 200: { description: 'echo' } },
     async handler({ params, query, body, req }) {
-      const raw = (req as { rawBody?: Buffer }).rawBody?.toString('utf8');
+      const raw = rawBodyText(req);
       return { status: 200, body: { params, query, body, raw } };
     },
   }),
