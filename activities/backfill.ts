@@ -10,7 +10,7 @@ import { activityInfo, ApplicationFailure, CancelledFailure, Context } from '@te
 import { parseOhlcvSource, type BarRange, type OhlcvSource } from '../domain/data/bars';
 import { advancePage, pageRequest, planChunks } from '../domain/data/chunks';
 import { conformBars } from '../domain/data/conformance';
-import { countBars, gaps, mergeCoverage, stableEnd } from '../domain/data/coverage';
+import { countBars, covered, gaps, mergeCoverage, stableEnd } from '../domain/data/coverage';
 import { seriesOfNode } from '../domain/data/input-node';
 import type { Store } from './store/port';
 import type { MarketDataVenue } from './venues/port';
@@ -128,7 +128,10 @@ export function createBackfillActivities({
       };
     },
 
-    /** Pages one chunk into the store; resumes from the last heartbeated cursor on a retry. */
+    /**
+     * Pages one chunk into the store; a retry resumes from the last heartbeated
+     * cursor, moved past whatever the store already holds from there.
+     */
     async fetchChunk({ seriesId, range }: ChunkRequest): Promise<ChunkResult> {
       const source = parseOhlcvSource(seriesId);
       if (!source)
@@ -138,6 +141,7 @@ export function createBackfillActivities({
       const resumed = activityInfo().heartbeatDetails as ChunkCursor | undefined;
       const state: ChunkCursor = resumed ?? { cursor: range.start, pages: 0, barsWritten: 0, emptyBars: 0 };
       const finalThrough = stableEnd(range.end, now(), source.intervalMs, STABILIZATION_BARS);
+      if (activityInfo().attempt > 1) await skipStored(store, seriesId, source.intervalMs, range, state);
 
       for (;;) {
         if (ctx.cancellationSignal.aborted) throw new CancelledFailure('backfill chunk canceled');
@@ -189,6 +193,32 @@ export function createBackfillActivities({
 }
 
 export type BackfillActivities = ReturnType<typeof createBackfillActivities>;
+
+/**
+ * A page is stored before its cursor is heartbeated, and a crash can lose the
+ * last heartbeat (they are throttled), so the store — not the heartbeat alone —
+ * says where a retry resumes: past the held run (bars or known-empty) that
+ * contains the cursor, counting it as this chunk's work. Only the page that was
+ * in flight when the worker died is fetched again.
+ */
+async function skipStored(
+  store: Store,
+  seriesId: string,
+  intervalMs: number,
+  range: BarRange,
+  state: ChunkCursor,
+): Promise<void> {
+  if (state.cursor > range.end) return;
+  const [bars, empty] = await Promise.all([store.bars.coverage(seriesId), store.bars.knownEmpty(seriesId)]);
+  const run = mergeCoverage([...bars, ...empty], intervalMs).find(
+    (held) => held.start <= state.cursor && state.cursor <= held.end,
+  );
+  if (run === undefined) return;
+  const skipped = { start: state.cursor, end: Math.min(run.end, range.end) };
+  state.barsWritten += covered(skipped, bars, intervalMs);
+  state.emptyBars += covered(skipped, empty, intervalMs);
+  state.cursor = skipped.end + intervalMs;
+}
 
 async function fetchPage(
   venue: MarketDataVenue,

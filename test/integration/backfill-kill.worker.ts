@@ -72,9 +72,9 @@ async function main(options: KillWorkerOptions): Promise<void> {
     store,
     log,
     venues,
-    // Heartbeats reach the server after every page (pages take longer than this), and a dead
-    // worker's sticky queue is abandoned after a second instead of ten.
-    tuning: { maxHeartbeatThrottleInterval: '50 ms', stickyQueueScheduleToStartTimeout: '1 second' },
+    // Production heartbeat throttling (a lost heartbeat is covered by the store-based resume);
+    // a dead worker's sticky queue is abandoned after a second instead of ten.
+    tuning: { stickyQueueScheduleToStartTimeout: '1 second' },
   });
   process.stdout.write('ready\n');
   process.once('SIGTERM', () => void workers.shutdown().then(() => process.exit(0)));
