@@ -1,30 +1,43 @@
 /**
  * The backtest step of a DAG run: target positions and closes (two stored
- * node outputs) → simulate with a percent fee → metrics, trades and the equity
- * curve, stored as one artifact named by what determines it. A second run
- * trading the same targets at the same prices and fees reuses it. Only the
- * metrics (a small map) go back to the workflow.
+ * node outputs) → simulate, fills priced by the run's brokerage fee and fill
+ * models → metrics, trades and the equity curve, stored as one artifact named
+ * by what determines it. A second run trading the same targets at the same
+ * prices under the same models reuses it. Only the metrics (a small map) go
+ * back to the workflow.
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import type Decimal from 'decimal.js';
+import { ZodError } from 'zod';
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 import { backtestMetrics, type BacktestMetrics } from '../domain/backtest/metrics';
-import { percentFee, simulate, type SimulationResult } from '../domain/backtest/simulate';
-import { canonicalJson } from '../domain/canonical-json';
-import type { RunWindow } from '../domain/run/window';
+import { Money, simulate, type SimulationResult } from '../domain/backtest/simulate';
+import { createBrokerageModel, parseBrokerageConfig, type BrokerageConfig } from '../domain/brokerage/model';
+import { canonicalJson, type JsonValue } from '../domain/canonical-json';
+import {
+  DEFAULT_FEE_RATE,
+  feeRateBrokerage,
+  pricingJson,
+  type BacktestPricing,
+  type RunWindow,
+} from '../domain/run/window';
 import { readSeries } from './node-compute';
 import type { Store } from './store/port';
 
 export const BACKTEST_RESULT_KIND = 'backtest-result';
 /** Bumped when the simulator or the stored form changes, so old results are not served for new rules. */
-export const BACKTEST_RESULT_VERSION = 1;
+export const BACKTEST_RESULT_VERSION = 2;
 
 export interface SimulateRequest {
   window: RunWindow;
   targetFingerprint: string;
   priceFingerprint: string;
-  feeRate: number;
   initialCash: number;
+  /** plan.brokerage: the resolved models that price the fills. */
+  brokerage?: BacktestPricing;
+  /** Legacy, read only without `brokerage` (a workflow that does not pass it): a percent fee. */
+  feeRate?: number;
 }
 
 export interface SimulateResult {
@@ -38,9 +51,11 @@ export interface StoredTrade {
   side: 'buy' | 'sell';
   /** Decimals as strings: the simulator's exact values. */
   quantity: string;
+  /** The fill price, after slippage. */
   price: string;
   notional: string;
   fee: string;
+  liquidity: 'maker' | 'taker';
   position_after: string;
 }
 
@@ -48,7 +63,10 @@ export interface StoredTrade {
 export interface BacktestResultBody {
   version: number;
   initial_cash: number;
+  /** Fees charged ÷ notional filled (0 without fills): a flat percent fee's own rate, e.g. fee_rate. */
   fee_rate: number;
+  /** The fee and fill models that priced the fills, in fixed-notation JSON. */
+  brokerage: BacktestPricing;
   /** backtestMetrics, less any value that is not finite (see finiteMetrics). */
   metrics: Record<string, number>;
   /** One point per simulated bar (bars without a close are not traded and have none). */
@@ -57,13 +75,22 @@ export interface BacktestResultBody {
   trades: StoredTrade[];
 }
 
-export function backtestResultFingerprint(request: Omit<SimulateRequest, 'window'>): string {
+/** The request's models, resolved: `brokerage`, else the legacy fee rate, else the default (ADR 005). */
+export function backtestBrokerage(request: Pick<SimulateRequest, 'brokerage' | 'feeRate'>): BrokerageConfig {
+  return parseBrokerageConfig(request.brokerage ?? feeRateBrokerage(request.feeRate ?? DEFAULT_FEE_RATE));
+}
+
+/** Equal models name the same result however they were written (fee_rate 0.001 or its brokerage form). */
+export function backtestResultFingerprint(
+  request: Omit<SimulateRequest, 'window'>,
+  pricing = pricingJson(backtestBrokerage(request)),
+): string {
   const text = canonicalJson({
     kind: BACKTEST_RESULT_KIND,
     version: BACKTEST_RESULT_VERSION,
     targets: request.targetFingerprint,
     prices: request.priceFingerprint,
-    fee_rate: request.feeRate,
+    pricing: pricing as JsonValue,
     initial_cash: request.initialCash,
   });
   return `sha256:${bytesToHex(sha256(utf8ToBytes(text)))}`;
@@ -96,15 +123,26 @@ export function finiteMetrics(metrics: BacktestMetrics): Record<string, number> 
   return Object.fromEntries(Object.entries(metrics).filter(([, value]) => Number.isFinite(value)));
 }
 
+/** Σ fee ÷ Σ notional over the fills; 0 when nothing filled. */
+function realisedFeeRate(result: SimulationResult): number {
+  const sum = (pick: (t: SimulationResult['trades'][number]) => Decimal) =>
+    result.trades.reduce((total, t) => total.plus(pick(t)), new Money(0));
+  const notional = sum((t) => t.notional);
+  const fees = sum((t) => t.fee);
+  return notional.isZero() ? 0 : fees.div(notional).toNumber();
+}
+
 export function resultBody(
   request: SimulateRequest,
   timestamps: number[],
   result: SimulationResult,
+  pricing: BacktestPricing,
 ): BacktestResultBody {
   return {
     version: BACKTEST_RESULT_VERSION,
     initial_cash: request.initialCash,
-    fee_rate: request.feeRate,
+    fee_rate: realisedFeeRate(result),
+    brokerage: pricing,
     metrics: finiteMetrics(backtestMetrics(result, { intervalMs: request.window.intervalMs })),
     ts: timestamps,
     equity: Array.from(result.equityValues),
@@ -115,6 +153,7 @@ export function resultBody(
       price: t.price.toString(),
       notional: t.notional.toString(),
       fee: t.fee.toString(),
+      liquidity: t.liquidity,
       position_after: t.positionAfter.toString(),
     })),
   };
@@ -123,7 +162,20 @@ export function resultBody(
 export function createBacktestActivities({ store }: { store: Store }) {
   return {
     async simulateRun(request: SimulateRequest): Promise<SimulateResult> {
-      const resultFingerprint = backtestResultFingerprint(request);
+      let brokerage: BrokerageConfig;
+      try {
+        brokerage = backtestBrokerage(request);
+      } catch (err) {
+        // A config the schema refuses is refused on every retry.
+        if (!(err instanceof ZodError)) throw err;
+        const issue = err.issues[0]!;
+        throw ApplicationFailure.nonRetryable(
+          `brokerage.${issue.path.join('.')}: ${issue.message}`,
+          'InvalidInput',
+        );
+      }
+      const pricing = pricingJson(brokerage);
+      const resultFingerprint = backtestResultFingerprint(request, pricing);
       const stored = await store.artifacts.get(resultFingerprint);
       if (stored) {
         const body = JSON.parse(stored.body) as BacktestResultBody;
@@ -141,14 +193,14 @@ export function createBacktestActivities({ store }: { store: Store }) {
           closes: bars.closes,
           targets: bars.targets,
           initialCash: request.initialCash,
-          feeModel: percentFee(request.feeRate),
+          brokerage: createBrokerageModel(brokerage),
         });
       } catch (err) {
         // Out-of-range targets or settings stay out of range on a retry.
         if (err instanceof RangeError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
         throw err;
       }
-      const body = resultBody(request, bars.timestamps, result);
+      const body = resultBody(request, bars.timestamps, result, pricing);
       await store.artifacts.putIfAbsent(resultFingerprint, BACKTEST_RESULT_KIND, JSON.stringify(body));
       return { resultFingerprint, metrics: { ...body.metrics }, reused: false };
     },

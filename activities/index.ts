@@ -9,6 +9,11 @@ import { nodeTypeCatalog } from '../domain/dag/node-types';
 import { nodeLibrary, type NodePlugin } from '../domain/nodes/library';
 import type { Store } from './store/port';
 import { createStrategyActivities } from './strategy';
+import { createOrderActivities } from './orders';
+import { createReconcileActivities } from './reconcile';
+import { createKillSwitchActivities } from './kill-switch';
+import type { OrderVenueLookup } from './venues/order-port';
+import { OrderVenueRegistry } from './venues/order-registry';
 
 export interface ActivityDeps {
   store: Store;
@@ -19,9 +24,20 @@ export interface ActivityDeps {
   chunkQueueOf?: (exchange: string) => string | undefined;
   /** Custom node types this worker computes, with their code hashes (workers/plugins.ts). */
   plugins?: ReadonlyArray<{ plugin: NodePlugin; codeHash: string }>;
+  /** Trading side of the venues (orders, balances); default: sim accounts only, seeded with 100000 USDT. */
+  orderVenues?: OrderVenueLookup;
 }
 
-export function createActivities({ store, venues, client, chunkQueueOf, plugins = [] }: ActivityDeps) {
+export function createActivities({
+  store,
+  venues,
+  client,
+  chunkQueueOf,
+  plugins = [],
+  orderVenues,
+}: ActivityDeps) {
+  const tradingVenues =
+    orderVenues ?? new OrderVenueRegistry({ store, simStartingBalances: { USDT: '100000' } });
   const library = nodeLibrary(plugins.map((p) => p.plugin));
   const catalog = nodeTypeCatalog(plugins.map((p) => [p.plugin.nodeType, p.codeHash] as const));
   return {
@@ -31,6 +47,9 @@ export function createActivities({ store, venues, client, chunkQueueOf, plugins 
     ...createDagRunActivities({ store, library, catalog }),
     ...createNodeComputeActivities({ store, library }),
     ...createBacktestActivities({ store }),
+    ...createOrderActivities({ store, orderVenues: tradingVenues, client }),
+    ...createReconcileActivities({ store, orderVenues: tradingVenues, client }),
+    ...createKillSwitchActivities({ store, orderVenues: tradingVenues, client }),
   };
 }
 

@@ -28,6 +28,7 @@ import type { worldWorkflow } from '../workflows/world';
 import { worldQuery } from '../workflows/world';
 import { QmtlMode, QmtlStatus, QmtlStrategyId, QmtlWorldId } from '../workflows/search-attributes';
 import { CONTROL_QUEUE } from '../workflows/task-queues';
+import { TemporalOrders, type OrderControl } from './temporal-orders';
 import { runProgress, strategyStatuses, type RunControl } from './temporal-runs';
 
 export const strategyWorkflowId = (strategyId: string): string => `strategy:${strategyId}`;
@@ -81,12 +82,26 @@ export interface BackfillControl {
   signalBackfill(backfillId: string, action: BackfillAction, reason?: string): Promise<boolean>;
 }
 
-export class TemporalGateway implements StrategyControl, WorldControl, BackfillControl, RunControl {
+export class TemporalGateway
+  implements StrategyControl, WorldControl, BackfillControl, RunControl, OrderControl
+{
+  // Orders have their own door (api/temporal-orders.ts); the methods below delegate to it.
+  private readonly orders: TemporalOrders;
+
   constructor(
     readonly client: Client,
     readonly namespace: string,
     readonly address?: string,
-  ) {}
+  ) {
+    this.orders = new TemporalOrders(client);
+  }
+
+  placeOrder: OrderControl['placeOrder'] = (input) => this.orders.placeOrder(input);
+  order: OrderControl['order'] = (id) => this.orders.order(id);
+  cancelOrder: OrderControl['cancelOrder'] = (id, reason) => this.orders.cancelOrder(id, reason);
+  replaceOrder: OrderControl['replaceOrder'] = (id, request) => this.orders.replaceOrder(id, request);
+  ingestFill: OrderControl['ingestFill'] = (id, fill) => this.orders.ingestFill(id, fill);
+  account: OrderControl['account'] = (venue, account) => this.orders.account(venue, account);
 
   async checkHealth(): Promise<{ ok: boolean; detail?: string }> {
     try {

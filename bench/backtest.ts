@@ -14,7 +14,9 @@
 import { seriesBody } from '../activities/node-compute';
 import { SimVenue } from '../activities/venues/sim';
 import { backtestMetrics } from '../domain/backtest/metrics';
-import { percentFee, simulate, type SimulationResult } from '../domain/backtest/simulate';
+import { simulate, type SimulationResult } from '../domain/backtest/simulate';
+import { createBrokerageModel, parseBrokerageConfig } from '../domain/brokerage/model';
+import { feeRateBrokerage } from '../domain/run/window';
 import type { Series } from '../domain/nodes/indicators';
 import { computeNode } from '../domain/nodes/library';
 import { median, writeReport } from './harness';
@@ -26,6 +28,7 @@ const START = Date.UTC(2023, 0, 1);
 const FAST = 50;
 const SLOW = 200;
 const FEE_RATE = 0.001;
+const BROKERAGE = createBrokerageModel(parseBrokerageConfig(feeRateBrokerage(FEE_RATE)));
 
 interface Market {
   timestamps: number[];
@@ -62,7 +65,7 @@ function targets(closes: Series): Float64Array {
 }
 
 function simulated(market: Market, positions: ArrayLike<number>): SimulationResult {
-  return simulate({ ...market, targets: positions, initialCash: 10_000, feeModel: percentFee(FEE_RATE) });
+  return simulate({ ...market, targets: positions, initialCash: 10_000, brokerage: BROKERAGE });
 }
 
 /** Each node's output through the stored form (JSON series body) and back, as the activities pass them. */

@@ -34,6 +34,11 @@ const ENV_NAMES = {
   temporalTestServerPath: 'TEMPORAL_TEST_SERVER_PATH',
   venueRateLimits: 'QMTL_VENUE_RATE_LIMITS',
   plugins: 'QMTL_PLUGINS',
+  simStartingBalances: 'QMTL_SIM_BALANCES',
+  orderPollMs: 'QMTL_ORDER_POLL_MS',
+  reconcileIntervalMs: 'QMTL_RECONCILE_INTERVAL_MS',
+  orphanPolicy: 'QMTL_ORPHAN_POLICY',
+  dayCutoffUtc: 'QMTL_DAY_CUTOFF_UTC',
 } as const;
 
 type ConfigField = keyof typeof ENV_NAMES;
@@ -130,6 +135,44 @@ export const configSchema = z.object({
     .transform((value) =>
       (typeof value === 'string' ? value.split(',') : value).map((file) => file.trim()).filter(Boolean),
     ),
+  /** Starting balances of every `sim` account, e.g. `USDT=100000,BTC=0` (decimal text). */
+  simStartingBalances: z
+    .union([z.string(), z.record(z.string(), z.string())])
+    .default('USDT=100000')
+    .transform((value, ctx) => {
+      const entries =
+        typeof value === 'string'
+          ? value
+              .split(',')
+              .map((entry) => entry.trim())
+              .filter(Boolean)
+              .map((entry) => entry.split('=').map((part) => part.trim()))
+          : Object.entries(value);
+      const totals: Record<string, string> = {};
+      for (const [currency = '', amount, ...extra] of entries) {
+        if (!/^[A-Z0-9]{2,12}$/.test(currency) || amount === undefined || extra.length > 0) {
+          ctx.addIssue({ code: 'custom', message: `'${currency}' must be CURRENCY=amount (e.g. USDT=100000)` });
+          return z.NEVER;
+        }
+        if (!/^\d+(\.\d+)?$/.test(amount)) {
+          ctx.addIssue({ code: 'custom', message: `${currency}: '${amount}' is not a non-negative decimal` });
+          return z.NEVER;
+        }
+        totals[currency] = amount;
+      }
+      return totals;
+    }),
+  /** How often a working order asks its venue for fills. */
+  orderPollMs: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+  /** How often each venue account is reconciled (it also runs at worker start). */
+  reconcileIntervalMs: z.coerce.number().int().min(1_000).max(86_400_000).default(300_000),
+  /** What reconciliation does with a venue order no workflow knows: adopt it, or cancel it. */
+  orphanPolicy: z.enum(['adopt', 'cancel']).default('adopt'),
+  /** DAY orders on venues without sessions (crypto) expire at this UTC time, HH:MM. */
+  dayCutoffUtc: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC)')
+    .default('00:00'),
 });
 
 export type QmtlConfig = z.infer<typeof configSchema> & { workerQueues: TaskQueue[] };

@@ -189,7 +189,13 @@ export function buildGatewayDeps(options: {
     config.temporalNamespace,
     options.temporal.address,
   );
-  return { config, store, log, temporal, routes: resourceRoutes({ store, temporal, catalog }) };
+  return {
+    config,
+    store,
+    log,
+    temporal,
+    routes: resourceRoutes({ store, temporal, catalog, dayCutoffUtc: config.dayCutoffUtc }),
+  };
 }
 
 export async function startGatewayProcess(options: {

@@ -16,12 +16,17 @@ import { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
 import type { VenueLookup } from '../activities/backfill';
 import type { Store } from '../activities/store/port';
+import type { OrderVenueLookup } from '../activities/venues/order-port';
 import type { LoadedPlugin } from './plugins';
 import { VenueRegistry } from '../activities/venues/registry';
-import { DATA_QUEUE } from '../workflows/task-queues';
-import type { QmtlConfig } from './config';
+import { DATA_QUEUE, EXEC_QUEUE } from '../workflows/task-queues';
+import { configSchema, type QmtlConfig } from './config';
 import type { Logger } from './logger';
+import { startReconcilers } from './reconcile-start';
 import { chunkQueueRouter, createVenueWorkers, venueTaskQueue } from './venue-queues';
+
+/** The configuration schema's defaults, for callers that pass a partial config. */
+const RECONCILE_DEFAULTS = configSchema.parse({});
 
 export interface RunningWorkers {
   /** Resolves when every worker has stopped (after shutdown, or on a fatal error). */
@@ -83,7 +88,7 @@ export type WorkerTuning = Pick<
 
 export async function runWorkers(options: {
   config: Pick<QmtlConfig, 'temporalNamespace' | 'workerQueues'> &
-    Partial<Pick<QmtlConfig, 'venueRateLimits'>>;
+    Partial<Pick<QmtlConfig, 'venueRateLimits' | 'reconcileIntervalMs' | 'orphanPolicy'>>;
   connection: NativeConnection;
   store: Store;
   log: Logger;
@@ -92,19 +97,23 @@ export async function runWorkers(options: {
   tuning?: WorkerTuning;
   /** Custom node types these workers compute (workers/plugins.ts). */
   plugins?: readonly LoadedPlugin[];
+  /** Trading side of the venues; default: activities/index.ts's (sim accounts on the wall clock). */
+  orderVenues?: OrderVenueLookup;
 }): Promise<RunningWorkers> {
   const { config, connection, store, log } = options;
   installTemporalRuntime(log);
   const bundle = await workflowBundle();
   // Per-exchange chunk queues where this process serves qmtl-data (every data worker must share the limits).
   const venueLimits = config.workerQueues.includes(DATA_QUEUE) ? config.venueRateLimits : undefined;
+  // Activities that start or await workflows (Seamless fetches) use the workers' own connection.
+  const client = new Client({ connection, namespace: config.temporalNamespace });
   const activities = createActivities({
     store,
     venues: options.venues ?? new VenueRegistry(),
-    // Activities that start or await workflows (Seamless fetches) use the workers' own connection.
-    client: new Client({ connection, namespace: config.temporalNamespace }),
+    client,
     ...(venueLimits ? { chunkQueueOf: chunkQueueRouter(venueLimits) } : {}),
     plugins: options.plugins,
+    orderVenues: options.orderVenues,
   });
   const workers = await Promise.all(
     config.workerQueues.map((taskQueue) =>
@@ -143,6 +152,16 @@ export async function runWorkers(options: {
     ),
   ).then(() => undefined);
   log.info({ taskQueues, venueRateLimits: venueLimits }, 'workers polling');
+  if (config.workerQueues.includes(EXEC_QUEUE)) {
+    // Reconcile every venue account at start (SPEC §8), in the background: a failure is logged, not fatal.
+    const reconcile = {
+      reconcileIntervalMs: config.reconcileIntervalMs ?? RECONCILE_DEFAULTS.reconcileIntervalMs,
+      orphanPolicy: config.orphanPolicy ?? RECONCILE_DEFAULTS.orphanPolicy,
+    };
+    startReconcilers({ client, store, config: reconcile, log }).catch((err: unknown) =>
+      log.warn({ err }, 'reconciliation at start failed'),
+    );
+  }
   return {
     done,
     async shutdown() {

@@ -89,3 +89,54 @@ export const nodeCompute: ActivityOptions = {
     ],
   },
 };
+
+/**
+ * A quick message to other workflows through the Temporal client (list,
+ * query, signal, start, a cancel update that waits for the venue's answer):
+ * idempotent by deterministic ids, trade ids and update ids, so retried freely.
+ */
+export const workflowMessage: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['NotFound', 'InvalidInput', 'VenueRejected'],
+  },
+};
+
+/**
+ * Reading an account's state at a venue (open orders, trades, balances):
+ * a handful of short calls, retried with backoff through outages and rate
+ * limits; a refused request (unknown venue or account) is final.
+ */
+export const venueRead: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['VenueRejected', 'NotFound', 'InvalidInput'],
+  },
+};
+
+/**
+ * One call to a venue's trading side (submit, look up, cancel, trades,
+ * balances): short, so an ambiguous timeout is retried quickly, and safe to
+ * retry because the submit looks the client order id up before sending. A
+ * refusal by the venue (funds, filters, bad symbol) or a client order id held
+ * by a different order is final. When the retries run out the workflow
+ * decides (poll again later, look the order up, or reject).
+ */
+export const venueOrderCall: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: ['VenueRejected', 'DuplicateClientOrderId', 'NotFound', 'InvalidInput'],
+  },
+};

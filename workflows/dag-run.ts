@@ -126,6 +126,8 @@ export async function dagRunWorkflow(input: DagRunInput): Promise<DagRunResult> 
         targetFingerprint: outputs.get(plan.target.nodeId)!,
         priceFingerprint: outputs.get(plan.target.priceNodeId)!,
         feeRate: plan.feeRate,
+        // Absent in plans recorded before ADR 005; the activity then prices with feeRate.
+        brokerage: plan.brokerage,
         initialCash: plan.initialCash,
       });
       outcome.metrics = simulated.metrics;

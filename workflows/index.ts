@@ -3,3 +3,7 @@ export { strategyWorkflow } from './strategy';
 export { worldWorkflow } from './world';
 export { backfillWorkflow } from './backfill';
 export { dagRunWorkflow } from './dag-run';
+export { reconcileWorkflow } from './reconcile';
+export { killSwitchWorkflow } from './kill-switch';
+export { orderWorkflow } from './order';
+export { accountWorkflow } from './account';

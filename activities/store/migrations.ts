@@ -264,6 +264,158 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX runs_by_strategy ON runs (strategy_id, started_at DESC, run_id DESC);
     `,
   },
+  {
+    id: 4,
+    name: 'simulated venue book, kill switches, audit trail',
+    // Decimals are text, written and read back byte for byte; arithmetic on
+    // them happens in decimal.js, never in SQL floats. `seq` numbers orders in
+    // insert order and names them (venue_order_id = 'sim-' || seq). Trades keep
+    // insert order by rowid on SQLite and by seq on PostgreSQL. `by` is reserved
+    // in SQL, hence kill_switches.changed_by (and changed_at beside it).
+    sqlite: `
+      CREATE TABLE sim_orders (
+        account TEXT NOT NULL,
+        client_order_id TEXT NOT NULL,
+        seq INTEGER NOT NULL UNIQUE,
+        venue_order_id TEXT NOT NULL UNIQUE,
+        symbol TEXT NOT NULL,
+        side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+        type TEXT NOT NULL CHECK (type IN ('market', 'limit', 'stop', 'stop_limit')),
+        qty TEXT NOT NULL,
+        limit_price TEXT,
+        stop_price TEXT,
+        tif TEXT NOT NULL CHECK (tif IN ('GTC', 'IOC', 'FOK')),
+        status TEXT NOT NULL CHECK (status IN ('open', 'filled', 'canceled', 'expired', 'rejected')),
+        filled_qty TEXT NOT NULL,
+        triggered INTEGER NOT NULL CHECK (triggered IN (0, 1)),
+        created_ts INTEGER NOT NULL,
+        matched_through_ts INTEGER NOT NULL,
+        updated_ts INTEGER NOT NULL,
+        PRIMARY KEY (account, client_order_id)
+      ) STRICT;
+
+      CREATE INDEX sim_orders_open ON sim_orders (account, status, created_ts, seq);
+
+      CREATE TABLE sim_trades (
+        account TEXT NOT NULL,
+        trade_id TEXT NOT NULL,
+        venue_order_id TEXT NOT NULL,
+        client_order_id TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+        qty TEXT NOT NULL,
+        price TEXT NOT NULL,
+        fee TEXT NOT NULL,
+        liquidity TEXT NOT NULL CHECK (liquidity IN ('maker', 'taker')),
+        ts INTEGER NOT NULL,
+        PRIMARY KEY (account, trade_id)
+      ) STRICT;
+
+      CREATE INDEX sim_trades_by_order ON sim_trades (account, client_order_id, ts);
+
+      CREATE TABLE sim_balances (
+        account TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        total TEXT NOT NULL,
+        PRIMARY KEY (account, currency)
+      ) STRICT;
+
+      CREATE TABLE kill_switches (
+        scope_key TEXT PRIMARY KEY,
+        scope TEXT NOT NULL CHECK (json_type(scope) = 'object'),
+        engaged INTEGER NOT NULL CHECK (engaged IN (0, 1)),
+        reason TEXT NOT NULL,
+        flatten INTEGER NOT NULL CHECK (flatten IN (0, 1)),
+        changed_by TEXT NOT NULL,
+        changed_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE audit_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_key TEXT NOT NULL UNIQUE,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT NOT NULL CHECK (json_type(detail) = 'object')
+      ) STRICT;
+
+      CREATE INDEX audit_events_by_subject ON audit_events (subject, seq);
+    `,
+    postgres: `
+      CREATE SEQUENCE sim_order_seq;
+
+      CREATE TABLE sim_orders (
+        account text NOT NULL,
+        client_order_id text NOT NULL,
+        seq bigint NOT NULL UNIQUE,
+        venue_order_id text NOT NULL UNIQUE,
+        symbol text NOT NULL,
+        side text NOT NULL CHECK (side IN ('buy', 'sell')),
+        type text NOT NULL CHECK (type IN ('market', 'limit', 'stop', 'stop_limit')),
+        qty text NOT NULL,
+        limit_price text,
+        stop_price text,
+        tif text NOT NULL CHECK (tif IN ('GTC', 'IOC', 'FOK')),
+        status text NOT NULL CHECK (status IN ('open', 'filled', 'canceled', 'expired', 'rejected')),
+        filled_qty text NOT NULL,
+        triggered boolean NOT NULL,
+        created_ts bigint NOT NULL,
+        matched_through_ts bigint NOT NULL,
+        updated_ts bigint NOT NULL,
+        PRIMARY KEY (account, client_order_id)
+      );
+
+      CREATE INDEX sim_orders_open ON sim_orders (account, status, created_ts, seq);
+
+      CREATE TABLE sim_trades (
+        account text NOT NULL,
+        trade_id text NOT NULL,
+        seq bigserial NOT NULL,
+        venue_order_id text NOT NULL,
+        client_order_id text NOT NULL,
+        symbol text NOT NULL,
+        side text NOT NULL CHECK (side IN ('buy', 'sell')),
+        qty text NOT NULL,
+        price text NOT NULL,
+        fee text NOT NULL,
+        liquidity text NOT NULL CHECK (liquidity IN ('maker', 'taker')),
+        ts bigint NOT NULL,
+        PRIMARY KEY (account, trade_id)
+      );
+
+      CREATE INDEX sim_trades_by_order ON sim_trades (account, client_order_id, ts, seq);
+
+      CREATE TABLE sim_balances (
+        account text NOT NULL,
+        currency text NOT NULL,
+        total text NOT NULL,
+        PRIMARY KEY (account, currency)
+      );
+
+      CREATE TABLE kill_switches (
+        scope_key text PRIMARY KEY,
+        scope text NOT NULL CHECK (jsonb_typeof(scope::jsonb) = 'object'),
+        engaged boolean NOT NULL,
+        reason text NOT NULL,
+        flatten boolean NOT NULL,
+        changed_by text NOT NULL,
+        changed_at text NOT NULL
+      );
+
+      CREATE TABLE audit_events (
+        seq bigserial PRIMARY KEY,
+        event_key text NOT NULL UNIQUE,
+        at text NOT NULL,
+        actor text NOT NULL,
+        action text NOT NULL,
+        subject text NOT NULL,
+        detail text NOT NULL CHECK (jsonb_typeof(detail::jsonb) = 'object')
+      );
+
+      CREATE INDEX audit_events_by_subject ON audit_events (subject, seq);
+    `,
+  },
 ];
 
 /**

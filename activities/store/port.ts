@@ -88,6 +88,9 @@ export interface Store {
   readonly bars: BarStore;
   readonly artifacts: ArtifactStore;
   readonly runs: RunRepo;
+  readonly simBook: SimBook;
+  readonly killSwitches: KillSwitchRepo;
+  readonly audit: AuditRepo;
 }
 
 export class StoreConflictError extends Error {
@@ -212,4 +215,130 @@ export interface RunRepo {
   get(runId: string): Promise<RunRecord | undefined>;
   /** Newest first: startedAt descending, ties broken by runId descending. */
   listByStrategy(strategyId: string, page: { limit: number; offset: number }): Promise<RunRecord[]>;
+}
+
+// ---------------------------------------------------------------------------
+// Execution (SPEC §8): the simulated venue's own book (the venue side of `sim`,
+// not our view of the order, which lives in the order workflow), kill switches
+// and the execution audit trail.
+// ---------------------------------------------------------------------------
+
+export type SimOrderStatus = 'open' | 'filled' | 'canceled' | 'expired' | 'rejected';
+
+/** One order as the simulated exchange holds it. Decimals are strings. */
+export interface SimOrderRow {
+  account: string;
+  clientOrderId: string;
+  /** Assigned by the venue at insert ("sim-" + a per-store sequence). */
+  venueOrderId: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  type: 'market' | 'limit' | 'stop' | 'stop_limit';
+  qty: string;
+  limitPrice?: string;
+  stopPrice?: string;
+  tif: 'GTC' | 'IOC' | 'FOK';
+  status: SimOrderStatus;
+  filledQty: string;
+  /** A stop that has triggered stays triggered. */
+  triggered: boolean;
+  createdTs: number;
+  /** Bars with open < this instant have been matched against the order. */
+  matchedThroughTs: number;
+  updatedTs: number;
+}
+
+export interface SimTradeRow {
+  account: string;
+  tradeId: string;
+  venueOrderId: string;
+  clientOrderId: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  qty: string;
+  price: string;
+  fee: string;
+  liquidity: 'maker' | 'taker';
+  ts: number;
+}
+
+/** What one matching step changes, written atomically by `SimBook.mutateOrder`. */
+export interface SimOrderStep {
+  row: SimOrderRow;
+  /** New trades (a trade id already stored is ignored). */
+  trades: SimTradeRow[];
+  /** Signed changes of the account's currency totals, e.g. {BTC: "0.1", USDT: "-6001.2"}. */
+  balanceDeltas: Record<string, string>;
+}
+
+export interface SimBook {
+  /** Inserts unless (account, clientOrderId) exists; the stored row either way. venueOrderId is assigned here. */
+  insertOrder(row: Omit<SimOrderRow, 'venueOrderId'>): Promise<{ created: boolean; row: SimOrderRow }>;
+  getOrder(account: string, clientOrderId: string): Promise<SimOrderRow | undefined>;
+  /**
+   * Reads the order under a lock, lets `step` compute what changes (undefined:
+   * nothing), and writes row, trades and balance deltas in one transaction, so
+   * two concurrent calls never match the same bar twice. Returns the row as stored.
+   */
+  mutateOrder(
+    account: string,
+    clientOrderId: string,
+    step: (row: SimOrderRow) => SimOrderStep | undefined,
+  ): Promise<SimOrderRow | undefined>;
+  /** Trades of one order, oldest first. */
+  trades(account: string, clientOrderId: string): Promise<SimTradeRow[]>;
+  /** Open orders of the account, oldest first; one symbol when given. */
+  openOrders(account: string, symbol?: string): Promise<SimOrderRow[]>;
+  /** Sets the starting balances of an account unless it has any (idempotent seeding). */
+  seedBalances(account: string, totals: Record<string, string>): Promise<void>;
+  /** Currency totals of the account (empty when never seeded). */
+  balances(account: string): Promise<Record<string, string>>;
+}
+
+/** Where a kill switch applies: one world, or one venue account. */
+export type KillScope = { kind: 'world'; worldId: string } | { kind: 'venue'; venue: string; account: string };
+
+export function killScopeKey(scope: KillScope): string {
+  return scope.kind === 'world' ? `world:${scope.worldId}` : `venue:${scope.venue}:${scope.account}`;
+}
+
+export interface KillSwitchRecord {
+  scopeKey: string;
+  scope: KillScope;
+  engaged: boolean;
+  reason: string;
+  /** Flatten positions after canceling open orders. */
+  flatten: boolean;
+  /** API key id (or "system") that last changed it. */
+  by: string;
+  at: string;
+}
+
+export interface KillSwitchRepo {
+  /** Engages or releases (replaces the record of this scope). */
+  put(record: KillSwitchRecord): Promise<void>;
+  get(scopeKey: string): Promise<KillSwitchRecord | undefined>;
+  /** Every scope ever switched, engaged or not, by scopeKey. */
+  list(): Promise<KillSwitchRecord[]>;
+}
+
+export interface AuditRecord {
+  /** Assigned by the store, ascending. */
+  seq: number;
+  /** Idempotency key of the write: a retried activity appends once. */
+  eventKey: string;
+  at: string;
+  actor: string;
+  /** e.g. kill_switch.engaged, order.canceled, reconcile.orphan_adopted, order.late_fill. */
+  action: string;
+  /** What it is about: killScopeKey, `order:{id}`, `account:{venue}:{account}`. */
+  subject: string;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditRepo {
+  /** Appends unless `eventKey` was appended before; returns the stored record either way. */
+  append(record: Omit<AuditRecord, 'seq'>): Promise<AuditRecord>;
+  /** Oldest first; only one subject when given; after `afterSeq` when given. */
+  list(options: { subject?: string; afterSeq?: number; limit: number }): Promise<AuditRecord[]>;
 }

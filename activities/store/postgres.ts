@@ -9,11 +9,14 @@ import {
   type ApiKeyRecord,
   type ApiKeyRepo,
   type ArtifactStore,
+  type AuditRepo,
   type BarStore,
   type IdempotencyEntry,
   type IdempotencyRepo,
+  type KillSwitchRepo,
   type NodeRepo,
   type RunRepo,
+  type SimBook,
   type Store,
   StoreConflictError,
   type StrategyRecord,
@@ -30,6 +33,7 @@ import {
 } from './rows';
 import { PostgresArtifacts } from './postgres-artifacts';
 import { PostgresBars } from './postgres-bars';
+import { PostgresAudit, PostgresKillSwitches, PostgresSimBook } from './postgres-execution';
 import { PostgresNodes } from './postgres-nodes';
 import { PostgresRuns } from './postgres-runs';
 import { inTransaction } from './postgres-transaction';
@@ -63,6 +67,9 @@ export class PostgresStore implements Store {
   readonly bars: BarStore;
   readonly artifacts: ArtifactStore;
   readonly runs: RunRepo;
+  readonly simBook: SimBook;
+  readonly killSwitches: KillSwitchRepo;
+  readonly audit: AuditRepo;
   private readonly pool: Pool;
   private readonly schema: string | undefined;
   private closed = false;
@@ -89,6 +96,9 @@ export class PostgresStore implements Store {
     this.bars = new PostgresBars(this.pool);
     this.artifacts = new PostgresArtifacts(this.pool);
     this.runs = new PostgresRuns(this.pool);
+    this.simBook = new PostgresSimBook(this.pool);
+    this.killSwitches = new PostgresKillSwitches(this.pool);
+    this.audit = new PostgresAudit(this.pool);
   }
 
   async migrate(): Promise<void> {

@@ -10,11 +10,14 @@ import {
   type ApiKeyRecord,
   type ApiKeyRepo,
   type ArtifactStore,
+  type AuditRepo,
   type BarStore,
   type IdempotencyEntry,
   type IdempotencyRepo,
+  type KillSwitchRepo,
   type NodeRepo,
   type RunRepo,
+  type SimBook,
   type Store,
   StoreConflictError,
   type StrategyRecord,
@@ -31,6 +34,7 @@ import {
 } from './rows';
 import { SqliteArtifacts } from './sqlite-artifacts';
 import { SqliteBars } from './sqlite-bars';
+import { SqliteAudit, SqliteKillSwitches, SqliteSimBook } from './sqlite-execution';
 import { SqliteNodes } from './sqlite-nodes';
 import { SqliteRuns } from './sqlite-runs';
 
@@ -49,6 +53,9 @@ export class SqliteStore implements Store {
   readonly bars: BarStore;
   readonly artifacts: ArtifactStore;
   readonly runs: RunRepo;
+  readonly simBook: SimBook;
+  readonly killSwitches: KillSwitchRepo;
+  readonly audit: AuditRepo;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -64,6 +71,9 @@ export class SqliteStore implements Store {
     this.bars = new SqliteBars(this.db, prepare);
     this.artifacts = new SqliteArtifacts(prepare);
     this.runs = new SqliteRuns(prepare);
+    this.simBook = new SqliteSimBook(this.db, prepare);
+    this.killSwitches = new SqliteKillSwitches(prepare);
+    this.audit = new SqliteAudit(this.db, prepare);
   }
 
   async migrate(): Promise<void> {

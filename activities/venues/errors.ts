@@ -12,6 +12,7 @@ import {
   OperationFailed,
   RateLimitExceeded,
 } from 'ccxt';
+import { DUPLICATE_CLIENT_ORDER_ID } from './order-port';
 import { truncateReason, VENUE_FAILURE, venueRejected } from './port';
 
 export { VENUE_FAILURE, venueRejected };
@@ -126,4 +127,34 @@ export function toActivityFailure(
         details,
       });
   }
+}
+
+/**
+ * How each exchange says "an order with this client order id already exists". ccxt
+ * maps both to a plain InvalidOrder (binance -2010 is every new-order rejection), so
+ * the venue's own code is read from the error text, which carries the raw body.
+ */
+const DUPLICATE_CLIENT_ORDER_ID_ANSWERS: Readonly<Record<string, readonly RegExp[]>> = {
+  binance: [/"code"\s*:\s*-2010\b/, /Duplicate order sent/],
+  okx: [/"sCode"\s*:\s*"51016"/],
+};
+
+export function isDuplicateClientOrderId(exchange: string, err: unknown): boolean {
+  const answers = DUPLICATE_CLIENT_ORDER_ID_ANSWERS[exchange];
+  const text = err instanceof Error ? err.message : '';
+  return answers !== undefined && answers.every((pattern) => pattern.test(text));
+}
+
+/** The venue already holds an order under this id: never retried, the caller looks it up (submitOnce). */
+export function duplicateClientOrderId(
+  exchange: string,
+  clientOrderId: string,
+  reason: string,
+): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: DUPLICATE_CLIENT_ORDER_ID,
+    message: `${exchange} already has an order with client order id ${clientOrderId}: ${truncateReason(reason)}`,
+    nonRetryable: true,
+    details: [{ exchange, clientOrderId, kind: 'terminal' }],
+  });
 }

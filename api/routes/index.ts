@@ -3,8 +3,11 @@ import type { Store } from '../../activities/store/port';
 import type { NodeTypeCatalog } from '../../domain/dag/node-types';
 import type { RouteSpec } from '../route';
 import type { TemporalGateway } from '../temporal-client';
+import { brokerageRoutes } from './brokerage';
 import { dataRoutes } from './data';
 import { dagRoutes } from './dags';
+import { killSwitchRoutes, temporalKillSwitchControl } from './kill-switch';
+import { orderRoutes } from './orders';
 import { runRoutes } from './runs';
 import { strategyRoutes } from './strategies';
 import { worldRoutes } from './worlds';
@@ -14,6 +17,8 @@ export function resourceRoutes(deps: {
   temporal: TemporalGateway;
   /** Node types DAGs may use: built-ins and the configured plugins (default: built-ins). */
   catalog?: NodeTypeCatalog;
+  /** DAY orders on venues without sessions end at this UTC time (config.dayCutoffUtc; default 00:00). */
+  dayCutoffUtc?: string;
 }): RouteSpec[] {
   return [
     ...strategyRoutes(deps),
@@ -21,5 +26,8 @@ export function resourceRoutes(deps: {
     ...worldRoutes(deps),
     ...dataRoutes(deps),
     ...runRoutes(deps),
+    ...brokerageRoutes(),
+    ...orderRoutes(deps),
+    ...killSwitchRoutes({ ...deps, kills: temporalKillSwitchControl(deps.temporal.client) }),
   ];
 }

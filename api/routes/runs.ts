@@ -72,6 +72,7 @@ const tradeSchema = z.object({
   price: z.string(),
   notional: z.string(),
   fee: z.string(),
+  liquidity: z.enum(['maker', 'taker']).optional(),
   position_after: z.string(),
 });
 
@@ -85,7 +86,11 @@ const runSchema = runSummarySchema
     result: z
       .object({
         initial_cash: z.number(),
-        fee_rate: z.number(),
+        fee_rate: z.number().meta({ description: 'Realised: fees charged ÷ notional filled (0 without fills)' }),
+        brokerage: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .meta({ description: 'The fee and fill models that priced the fills (ADR 005)' }),
         trades_total: z.number().int(),
         trades: z.array(tradeSchema),
         equity_points_total: z.number().int(),
@@ -208,6 +213,7 @@ export function runRoutes({ store, temporal }: RunRouteDeps): RouteSpec[] {
           body.result = {
             initial_cash: result.initial_cash,
             fee_rate: result.fee_rate,
+            brokerage: result.brokerage,
             trades_total: result.trades.length,
             trades: result.trades.slice(0, query.max_trades),
             equity_points_total: curve.length,

@@ -1,45 +1,31 @@
 /**
  * Bar-by-bar backtest of target positions on one instrument, pure and in decimals.
  * It turns a target_position series into fills, an equity curve and per-bar
- * returns; metrics.ts scores them. Fees come from a FeeModel so the backtest, the
- * simulated venue and cost previews can share one model (STYLE: one interface per
- * concern); slippage and partial fills belong to the execution layer.
+ * returns; metrics.ts scores them. Fills are priced by the venue's brokerage
+ * models (domain/brokerage/model.ts): a market order through the fill model
+ * (slippage, volume limit) and the fee model per fill on the filled quantity,
+ * so a backtest, the simulated venue and the cost preview price a fill alike.
  *
- * Timing (no look-ahead): the target decided on bar t's close is filled at that
- * same close, so the position first earns bar t+1's close-to-close return. The
- * fill at the decision price is the idealisation of a zero-latency market order.
- * A target is a fraction of equity; the simulator trades only when the target
- * CHANGES (each change of position is one trade). In between, the quantity is
- * held and its weight drifts with the price; there is no per-bar rebalancing.
+ * Timing (no look-ahead): the target decided on bar t's close is sent as a
+ * market order at that close (snapshot {last: close, bar t}), so the position
+ * first earns bar t+1's close-to-close return. A target is a fraction of
+ * equity; the simulator trades only when the target CHANGES. In between, the
+ * quantity is held and its weight drifts with the price (no rebalancing). A
+ * volume-limited order keeps its remainder open and fills it on later bars,
+ * each at its own close, until it is done or a new target replaces it.
  */
 import Decimal from 'decimal.js';
+import type { FeeContext } from '../brokerage/fees';
+import type { Fill } from '../brokerage/fills';
+import type { Bar, MarketSnapshot } from '../brokerage/market';
+import type { BrokerageModel } from '../brokerage/model';
 
 /**
- * Backtest arithmetic: 40 significant digits keep quantity × price and fees exact
- * for any realistic size, so the only rounding is the one chosen below for
- * quantities (and whatever the fee model does).
+ * Backtest arithmetic: 40 significant digits keep quantity × price exact for
+ * any realistic size, so the only rounding is the one chosen below for
+ * quantities (and whatever the fee and fill models do).
  */
 export const Money = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
-
-export interface FeeModel {
-  /** Fee for one fill of `quantity` (> 0, unsigned) worth `notional` (> 0, unsigned). */
-  fee(notional: Decimal, quantity: Decimal): Decimal;
-}
-
-/**
- * rate × notional, at least `minimum` per fill, charged on the FILLED notional
- * (the simulator always fills completely). Not rounded: a venue's fee rounding
- * belongs to that venue's model.
- */
-export function percentFee(rate: Decimal.Value, minimum: Decimal.Value = 0): FeeModel {
-  const r = new Money(rate);
-  const floor = new Money(minimum);
-  if (r.isNeg() || floor.isNeg()) throw new RangeError('fee rate and minimum must be ≥ 0');
-  return {
-    fee: (notional, quantity) =>
-      quantity.isZero() ? new Money(0) : Money.max(notional.abs().times(r), floor),
-  };
-}
 
 export type TradeSide = 'buy' | 'sell';
 
@@ -50,9 +36,11 @@ export interface Trade {
   side: TradeSide;
   /** Unsigned filled quantity. */
   quantity: Decimal;
+  /** The fill price, after slippage. */
   price: Decimal;
   notional: Decimal;
   fee: Decimal;
+  liquidity: Fill['liquidity'];
   /** Signed position after the fill. */
   positionAfter: Decimal;
 }
@@ -64,18 +52,21 @@ export interface SimulationInput {
   /** Target fraction of equity in [−1, 1] per bar; NaN = no decision (hold, no order). */
   targets: ArrayLike<number>;
   initialCash: Decimal.Value;
-  feeModel: FeeModel;
+  /** Only the fee and fill models price a backtest; margin, settlement and hours do not apply yet. */
+  brokerage: Pick<BrokerageModel, 'fee' | 'fill'>;
+  /** Whole bars, one per close, when known; without them the fill sees the close alone (no volume cap). */
+  bars?: readonly Bar[];
   /** Quantities are rounded toward zero to this many decimals (default 8). */
   quantityDecimals?: number;
 }
 
 export interface SimulationResult {
   initialCash: Decimal;
-  /** Equity after bar t's fill, marked at bar t's close. */
+  /** Equity after bar t's fills, marked at bar t's close. */
   equity: Decimal[];
   /** The same equity rounded to doubles, for metrics and charts. */
   equityValues: Float64Array;
-  /** Signed quantity held after bar t's fill (the position that earns bar t+1). */
+  /** Signed quantity held after bar t's fills (the position that earns bar t+1). */
   positions: Decimal[];
   /** r[t] = equity[t] / equity[t−1] − 1 with equity[−1] = initialCash, so r[0] holds a bar-0 fee. */
   returns: Float64Array;
@@ -87,8 +78,10 @@ function validate(input: SimulationInput): void {
   if (input.timestamps.length !== n || input.targets.length !== n) {
     throw new RangeError('timestamps, closes and targets must have the same length');
   }
+  if (input.bars && input.bars.length !== n) throw new RangeError('bars must have one entry per close');
   input.closes.forEach((c, t) => {
     if (!(Number.isFinite(c) && c > 0)) throw new RangeError(`close at bar ${t} must be positive, got ${c}`);
+    if (input.bars && !input.bars[t]!.close.eq(c)) throw new RangeError(`bar ${t} disagrees with its close`);
   });
   for (let t = 0; t < n; t++) {
     const target = input.targets[t]!;
@@ -101,74 +94,180 @@ function validate(input: SimulationInput): void {
   }
 }
 
+/** A market order still open, and what it has filled so far (fee models charge per order). */
+interface OpenOrder {
+  side: TradeSide;
+  open: Decimal;
+  /** Quantity × decision close: the order's notional for order-sized fee tiers. */
+  notional: Decimal;
+  filledQty: Decimal;
+  filledNotional: Decimal;
+}
+
+const ZERO = new Money(0);
+const monthOf = (ts: number): number => new Date(ts).getUTCFullYear() * 12 + new Date(ts).getUTCMonth();
+
+/**
+ * Cash, position and fills of the simulated account. Month volume (for
+ * monthly fee tiers) counts toward the UTC month an order was placed in, so
+ * an order that fills across a month end stays in one month.
+ */
+class Ledger {
+  cash: Decimal;
+  quantity: Decimal = ZERO;
+  readonly trades: Trade[] = [];
+  private month = { key: NaN, shares: ZERO, notional: ZERO };
+
+  constructor(
+    initialCash: Decimal,
+    private readonly brokerage: SimulationInput['brokerage'],
+    private readonly decimals: number,
+  ) {
+    this.cash = initialCash;
+  }
+
+  value(close: Decimal): Decimal {
+    return this.quantity.isZero() ? this.cash : this.cash.plus(this.quantity.times(close));
+  }
+
+  /** An order for the change to `desired`, replacing any open one; null when there is nothing to do. */
+  place(desired: Decimal, close: Decimal, ts: number): OpenOrder | null {
+    const delta = desired.minus(this.quantity);
+    if (delta.isZero()) return null;
+    const key = monthOf(ts);
+    if (key !== this.month.key) this.month = { key, shares: ZERO, notional: ZERO };
+    const open = delta.abs();
+    const side = delta.isPos() ? 'buy' : 'sell';
+    return { side, open, notional: open.times(close), filledQty: ZERO, filledNotional: ZERO };
+  }
+
+  /** Sends the open order to the fill model for one bar; returns it while anything is left open. */
+  execute(order: OpenOrder, market: MarketSnapshot, index: number, ts: number): OpenOrder | null {
+    const { fills } = this.brokerage.fill.fill({ type: 'market', side: order.side, qty: order.open }, market);
+    for (const fill of fills) this.book(order, fill, index, ts);
+    return order.open.isZero() ? null : order;
+  }
+
+  private book(order: OpenOrder, fill: Fill, index: number, ts: number): void {
+    const quantity = new Money(fill.qty).toDecimalPlaces(this.decimals, Decimal.ROUND_DOWN);
+    if (quantity.isZero()) return;
+    const { side } = order;
+    const price = new Money(fill.price);
+    const context: FeeContext = {
+      orderFilledQty: order.filledQty,
+      orderFilledNotional: order.filledNotional,
+      monthShares: this.month.shares,
+      monthNotional: this.month.notional,
+      orderNotional: order.notional,
+    };
+    const fee = new Money(
+      this.brokerage.fee.fee({ side, qty: quantity, price, liquidity: fill.liquidity }, context),
+    );
+    const notional = quantity.times(price);
+    const signed = side === 'buy' ? quantity : quantity.neg();
+    this.cash = this.cash.minus(signed.times(price)).minus(fee);
+    this.quantity = this.quantity.plus(signed);
+    order.open = order.open.minus(quantity);
+    order.filledQty = order.filledQty.plus(quantity);
+    order.filledNotional = order.filledNotional.plus(notional);
+    this.month.shares = this.month.shares.plus(quantity);
+    this.month.notional = this.month.notional.plus(notional);
+    const { liquidity } = fill;
+    this.trades.push({
+      index,
+      ts,
+      side,
+      quantity,
+      price,
+      notional,
+      fee,
+      liquidity,
+      positionAfter: this.quantity,
+    });
+  }
+}
+
+/** Equity curve and per-bar returns, one point per bar. */
+class Curve {
+  readonly equity: Decimal[] = [];
+  readonly positions: Decimal[] = [];
+  readonly returns: Float64Array;
+  readonly equityValues: Float64Array;
+  private previousNumber: number;
+
+  constructor(
+    private previous: Decimal,
+    bars: number,
+  ) {
+    this.previousNumber = previous.toNumber();
+    this.returns = new Float64Array(bars);
+    this.equityValues = new Float64Array(bars);
+  }
+
+  push(value: Decimal, position: Decimal): void {
+    const t = this.equity.length;
+    // The exact decimal change over the previous equity: one rounding to double, relative accuracy kept.
+    const unchanged = value === this.previous;
+    this.returns[t] =
+      unchanged || !this.previous.gt(0) ? 0 : value.minus(this.previous).toNumber() / this.previousNumber;
+    this.previousNumber = unchanged ? this.previousNumber : value.toNumber();
+    this.previous = value;
+    this.equityValues[t] = this.previousNumber;
+    this.equity.push(value);
+    this.positions.push(position);
+  }
+}
+
+function snapshot(input: SimulationInput, t: number, close: Decimal, ruined: boolean): MarketSnapshot {
+  const bar = input.bars?.[t];
+  // Liquidating a ruined account is forced: no volume cap may leave it holding.
+  return bar && !ruined ? { last: close, bar } : { last: close };
+}
+
 /**
  * Runs the backtest. Sizing: desired quantity = target × equity / close, with
  * equity marked at that close before the fill, rounded toward zero to the
- * quantity decimals (never more exposure than asked). The fee is paid from cash,
- * so a fully invested account holds a cash balance of −fee (fees are not
- * pre-deducted from the order size). A short sells quantity it does not own and
- * holds the proceeds as cash. If equity is ≤ 0 at a close, the position is closed
- * and the account stays flat: it is ruined, and returns after that are 0.
+ * quantity decimals (never more exposure than asked); fills are rounded the
+ * same way. Fees and slippage are paid from cash, not pre-deducted from the
+ * order size, so a fully invested account holds a small negative cash balance.
+ * A short sells quantity it does not own and holds the proceeds as cash. If
+ * equity is ≤ 0 at a close, the position is closed and the account stays
+ * flat: it is ruined, and returns after that are 0.
  */
 export function simulate(input: SimulationInput): SimulationResult {
   validate(input);
   const decimals = input.quantityDecimals ?? 8;
   const initialCash = new Money(input.initialCash);
-  let cash = initialCash;
-  let quantity = new Money(0);
+  const ledger = new Ledger(initialCash, input.brokerage, decimals);
+  const curve = new Curve(initialCash, input.closes.length);
   let applied = 0;
   let ruined = false;
-  const equity: Decimal[] = [];
-  const positions: Decimal[] = [];
-  const trades: Trade[] = [];
-  const returns = new Float64Array(input.closes.length);
-  const equityValues = new Float64Array(input.closes.length);
-
-  let previous = initialCash;
-  let previousNumber = initialCash.toNumber();
+  let order: OpenOrder | null = null;
   for (let t = 0; t < input.closes.length; t++) {
-    // Flat bars need no decimal work (equity is the cash): the loop's cost is decimal arithmetic.
-    const price = quantity.isZero() ? null : new Money(input.closes[t]!);
-    const marked = price === null ? cash : cash.plus(quantity.times(price));
-    ruined ||= marked.lte(0);
-    const target = ruined ? 0 : input.targets[t]!;
-    let value = marked;
-    if (Number.isFinite(target) && (target !== applied || ruined)) {
-      applied = target;
-      const fillPrice = price ?? new Money(input.closes[t]!);
-      const desired = ruined
-        ? new Money(0)
-        : marked.times(target).div(fillPrice).toDecimalPlaces(decimals, Decimal.ROUND_DOWN);
-      const delta = desired.minus(quantity);
-      if (!delta.isZero()) {
-        const size = delta.abs();
-        const notional = size.times(fillPrice);
-        const fee = new Money(input.feeModel.fee(notional, size));
-        cash = cash.minus(delta.times(fillPrice)).minus(fee);
-        quantity = desired;
-        value = cash.plus(quantity.times(fillPrice));
-        trades.push({
-          index: t,
-          ts: input.timestamps[t]!,
-          side: delta.isPos() ? 'buy' : 'sell',
-          quantity: size,
-          price: fillPrice,
-          notional,
-          fee,
-          positionAfter: desired,
-        });
-      }
+    const target = input.targets[t]!;
+    const decides = Number.isFinite(target) && target !== applied;
+    // Flat bars with nothing to do need no decimal work: the loop's cost is decimal arithmetic.
+    if (ledger.quantity.isZero() && order === null && !ruined && !decides) {
+      curve.push(ledger.cash, ledger.quantity);
+      continue;
     }
-    // The exact decimal change over the previous equity: one rounding to double, relative accuracy kept.
-    const unchanged = value === previous;
-    returns[t] = unchanged || !previous.gt(0) ? 0 : value.minus(previous).toNumber() / previousNumber;
-    previousNumber = unchanged ? previousNumber : value.toNumber();
-    previous = value;
-    equityValues[t] = previousNumber;
-    equity.push(value);
-    positions.push(quantity);
+    const close = new Money(input.closes[t]!);
+    const marked = ledger.value(close);
+    ruined ||= marked.lte(0);
+    if (decides || ruined) {
+      applied = ruined ? 0 : target;
+      const desired = marked.times(applied).div(close).toDecimalPlaces(decimals, Decimal.ROUND_DOWN);
+      order = ledger.place(desired, close, input.timestamps[t]!);
+    }
+    if (order === null) {
+      curve.push(marked, ledger.quantity);
+      continue;
+    }
+    order = ledger.execute(order, snapshot(input, t, close, ruined), t, input.timestamps[t]!);
+    curve.push(ledger.value(close), ledger.quantity);
   }
-  return { initialCash, equity, equityValues, positions, returns, trades };
+  const { equity, equityValues, positions, returns } = curve;
+  return { initialCash, equity, equityValues, positions, returns, trades: ledger.trades };
 }
 
 export interface RoundTrip {

@@ -16,7 +16,7 @@ import {
   type NodeLibrary,
 } from '../nodes/library';
 import { RUN_MODE_DOMAIN, type RunMode } from './run-id';
-import { runSettings, type RunWindow } from './window';
+import { runSettings, type BacktestPricing, type RunWindow } from './window';
 
 /** A DAG node as far as planning reads it. */
 export interface PlanNode {
@@ -48,8 +48,11 @@ export interface RunPlan {
   steps: PlanStep[];
   /** Absent: nothing in the DAG yields target positions, so the run computes and does not trade. */
   target?: PlanTarget;
+  /** Legacy percent fee: what a simulateRun given no `brokerage` charges (ADR 005). */
   feeRate: number;
   initialCash: number;
+  /** The fee and fill models that price the run's fills, resolved, as JSON (meta.brokerage or fee_rate). */
+  brokerage: BacktestPricing;
 }
 
 /** History stays small and a run stays one workflow; bigger DAGs need batched node activities. */
@@ -108,6 +111,7 @@ export function planRun(request: PlanRequest): RunPlan | { error: string } {
     target,
     feeRate: settings.feeRate,
     initialCash: settings.initialCash,
+    brokerage: settings.brokerage,
   };
 }
 

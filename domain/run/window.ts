@@ -4,8 +4,10 @@
  * interval grid, like backfill windows, so a run and a backfill of the same
  * range name the same `backfill:{nodeId}:{start}:{end}` workflow.
  */
+import Decimal from 'decimal.js';
 import { z } from 'zod';
 import { DAY_MS } from '../backtest/metrics';
+import { brokerageConfigSchema, type BrokerageConfig, type BrokerageConfigInput } from '../brokerage/model';
 
 export interface RunWindow {
   /** First and last bar open, epoch ms, inclusive. */
@@ -44,14 +46,59 @@ export const runMetaSchema = z.looseObject({
     .strictObject({ start: instant, end: instant })
     .refine((w) => w.start < w.end, { message: 'start must be before end', path: ['end'] })
     .optional(),
+  /** Legacy shorthand for a percent commission on filled notional without slippage (feeRateBrokerage). */
   fee_rate: z.number().min(0).max(0.1).optional(),
   initial_cash: z.number().positive().max(1e15).optional(),
+  /** The venue's brokerage models (domain/brokerage/model.ts); unknown keys are refused at every level. */
+  brokerage: brokerageConfigSchema.optional(),
 });
 
 export interface RunSettings {
   window: RunWindow;
+  /** meta.fee_rate or the default; only read where `brokerage` is not passed on (see ADR 005). */
   feeRate: number;
   initialCash: number;
+  /** What prices the run's fills, resolved, as plain JSON (it travels in workflow history). */
+  brokerage: BacktestPricing;
+}
+
+/**
+ * The part of a brokerage a backtest applies: the fee and fill models. Buying
+ * power, settlement, shortability and hours are validated but not simulated.
+ */
+export type BacktestPricing = Pick<BrokerageConfigInput, 'fee' | 'fill'>;
+
+/** `fee_rate` as a brokerage: a percent commission on the filled notional, no slippage (as before ADR 005). */
+export function feeRateBrokerage(rate: number): BacktestPricing {
+  return { fee: { commission: { kind: 'percent', rate } }, fill: { slippage: [] } };
+}
+
+/**
+ * Resolved fee and fill models as JSON the schema reads back to the same
+ * models: decimals in fixed notation ("0.00000001", never "1e-8").
+ */
+export function pricingJson({ fee, fill }: Pick<BrokerageConfig, 'fee' | 'fill'>): BacktestPricing {
+  const plain = (value: unknown): unknown => {
+    if (Decimal.isDecimal(value)) return value.toFixed();
+    if (Array.isArray(value)) return value.map(plain);
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, plain(v)]));
+    }
+    return value;
+  };
+  return plain({ fee, fill }) as BacktestPricing;
+}
+
+/**
+ * What a backtest cannot honour refuses the run rather than pricing fills too
+ * kindly: a run holds closes only, so there is no bar volume to cap fills by
+ * and no quote for a spread (which would then cost nothing).
+ */
+function backtestProblem(config: BrokerageConfig): string | undefined {
+  if (config.fill.volumeLimit) return 'meta.brokerage.fill.volumeLimit: a backtest has no bar volumes yet';
+  const spread = config.fill.slippage.findIndex((s) => s.kind === 'spread');
+  if (spread < 0) return undefined;
+  return `meta.brokerage.fill.slippage.${spread}: a backtest has no quotes to measure a spread`;
 }
 
 const floorTo = (ts: number, step: number): number => Math.floor(ts / step) * step;
@@ -104,15 +151,22 @@ export function runSettings(
     const issue = parsed.error.issues[0]!;
     return { error: `meta.${issue.path.join('.')}: ${issue.message}` };
   }
-  const { backtest, fee_rate, initial_cash } = parsed.data;
+  const { backtest, fee_rate, initial_cash, brokerage } = parsed.data;
+  if (brokerage && fee_rate !== undefined) {
+    return { error: 'meta.fee_rate: give fee_rate or brokerage, not both' };
+  }
+  const problem = brokerage && backtestProblem(brokerage);
+  if (problem) return { error: problem };
   const window = backtest
     ? windowOf(backtest, intervalMs, startedAtMs)
     : defaultBacktestWindow(startedAtMs, intervalMs);
   if ('error' in window) return window;
+  const feeRate = fee_rate ?? DEFAULT_FEE_RATE;
   return {
     window,
-    feeRate: fee_rate ?? DEFAULT_FEE_RATE,
+    feeRate,
     initialCash: initial_cash ?? DEFAULT_INITIAL_CASH,
+    brokerage: pricingJson(brokerage ?? brokerageConfigSchema.parse(feeRateBrokerage(feeRate))),
   };
 }
 

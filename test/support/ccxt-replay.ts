@@ -6,10 +6,16 @@
  * limiter, response parsing, and its error mapping (handleErrors, then
  * handleHttpStatusCode; AbortError → RequestTimeout; fetch failures → NetworkError).
  *
- * A recording is one JSON file: {request: {method, path, query}, response:
- * {status, statusText, headers, body | text} | {error: 'timeout' | 'connection-reset'}}.
- * `markets.json` holds the exchange's raw market listing (binance
- * /api/v3/exchangeInfo, okx /api/v5/public/instruments), parsed by ccxt's parseMarket.
+ * A recording is one JSON file: {request: {method, path, query, body?}, response:
+ * {status, statusText, headers, body | text} | {error: 'timeout' | 'connection-reset'}},
+ * answered to every repeat of the request, or `responses: [...]` answered one per
+ * request, in order (a venue's answer changes: first POST times out, a later GET
+ * finds the order); an exhausted sequence fails.
+ * Signed requests match without their volatile parts (`timestamp`, `signature`,
+ * `recvWindow`, in the query or a form body); a recorded `body` (form fields or
+ * JSON) must equal the sent one. `markets.json` holds the exchange's raw market
+ * listing (binance /api/v3/exchangeInfo, okx /api/v5/public/instruments), parsed
+ * by ccxt's parseMarket.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,38 +23,60 @@ import ccxt, { type Exchange } from 'ccxt';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'ccxt');
 
-export interface Recording {
-  request: { method?: string; path: string; query?: Record<string, string> };
-  response:
-    | { status: number; statusText?: string; headers?: Record<string, string>; body?: unknown; text?: string }
-    | { error: 'timeout' | 'connection-reset' };
-}
+export type RecordedResponse =
+  | { status: number; statusText?: string; headers?: Record<string, string>; body?: unknown; text?: string }
+  | { error: 'timeout' | 'connection-reset' };
+
+export type Recording = {
+  request: { method?: string; path: string; query?: Record<string, string>; body?: unknown };
+} & ({ response: RecordedResponse } | { responses: RecordedResponse[] });
 
 type ReplayedExchange = 'binance' | 'okx';
 
-/** Replays recordings by `METHOD path?sorted-query`; an unrecorded request fails loudly. */
-export class ReplayTransport {
-  /** Every request ccxt made, as `METHOD path?sorted-query`. */
-  readonly requests: string[] = [];
-  private readonly recordings = new Map<string, Recording>();
+export interface ReplayOptions {
+  /** Folder under test/fixtures/ccxt/<exchange>/ holding the recordings (default: the exchange folder). */
+  recordings?: string;
+}
 
-  constructor(exchangeId: ReplayedExchange) {
-    const dir = path.join(FIXTURES, exchangeId);
+/** Parts of a signed request that change on every call (binance signs query or form body). */
+const VOLATILE_PARAMS = new Set(['timestamp', 'signature', 'recvWindow']);
+
+/** Replays recordings by `METHOD path?sorted-query [body]`; an unrecorded request fails loudly. */
+export class ReplayTransport {
+  /** Every request ccxt made, as `METHOD path?sorted-query` (volatile params dropped, body left out). */
+  readonly requests: string[] = [];
+  private readonly recordings = new Map<
+    string,
+    { file: string; responses: RecordedResponse[]; repeat: boolean }
+  >();
+  private readonly answered = new Map<string, number>();
+
+  constructor(exchangeId: ReplayedExchange, options: ReplayOptions = {}) {
+    const dir = path.join(FIXTURES, exchangeId, options.recordings ?? '');
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'markets.json')) {
       const recording = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Recording;
-      const { method = 'GET', path: urlPath, query = {} } = recording.request;
-      this.recordings.set(requestKey(method, urlPath, new URLSearchParams(query)), recording);
+      const { method = 'GET', path: urlPath, query = {}, body } = recording.request;
+      const key = requestKey(method, urlPath, new URLSearchParams(query), body);
+      const clash = this.recordings.get(key);
+      if (clash) throw new Error(`${file} and ${clash.file} both record ${key}`);
+      const sequence = 'responses' in recording;
+      const responses = sequence ? recording.responses : [recording.response];
+      this.recordings.set(key, { file, responses, repeat: !sequence });
     }
   }
 
   /** ccxt's user-suppliable fetch: `(url, {method, headers, body, signal}) → Response`. */
-  readonly fetch = async (url: string, init: { method?: string } = {}): Promise<Response> => {
+  readonly fetch = async (url: string, init: { method?: string; body?: unknown } = {}): Promise<Response> => {
     const parsed = new URL(url);
-    const key = requestKey(init.method ?? 'GET', parsed.pathname, parsed.searchParams);
-    this.requests.push(key);
+    const method = init.method ?? 'GET';
+    this.requests.push(requestKey(method, parsed.pathname, parsed.searchParams));
+    const key = requestKey(method, parsed.pathname, parsed.searchParams, sentBody(init.body));
     const recording = this.recordings.get(key);
     if (!recording) throw new Error(`no recording for ${key}`);
-    const { response } = recording;
+    const count = this.answered.get(key) ?? 0;
+    const response = recording.repeat ? recording.responses[0] : recording.responses[count];
+    if (!response) throw new Error(`${recording.file}: all ${count} recorded responses used for ${key}`);
+    this.answered.set(key, count + 1);
     if ('error' in response) throw transportError(response.error);
     const payload = response.text ?? JSON.stringify(response.body);
     return new Response(payload, {
@@ -63,10 +91,11 @@ export class ReplayTransport {
 export function replayExchange(
   exchangeId: ReplayedExchange,
   config: Record<string, unknown> = {},
+  options: ReplayOptions = {},
 ): { exchange: Exchange; transport: ReplayTransport } {
   const ExchangeClass = { binance: ccxt.binance, okx: ccxt.okx }[exchangeId];
   const exchange: Exchange = new ExchangeClass({ enableRateLimit: true, ...config });
-  const transport = new ReplayTransport(exchangeId);
+  const transport = new ReplayTransport(exchangeId, options);
   exchange.fetchImplementation = transport.fetch;
   preloadMarkets(exchange, exchangeId);
   return { exchange, transport };
@@ -87,10 +116,32 @@ export function preloadMarkets(exchange: Exchange, exchangeId: ReplayedExchange)
   exchange.setMarkets((raw ?? []).map((market) => exchange.parseMarket(market)));
 }
 
-function requestKey(method: string, urlPath: string, query: URLSearchParams): string {
-  const sorted = new URLSearchParams([...query.entries()].sort(([a], [b]) => a.localeCompare(b)));
-  const text = sorted.toString();
-  return `${method.toUpperCase()} ${urlPath}${text ? `?${text}` : ''}`;
+function requestKey(method: string, urlPath: string, query: URLSearchParams, body?: unknown): string {
+  const stable = [...query.entries()].filter(([name]) => !VOLATILE_PARAMS.has(name));
+  const text = new URLSearchParams(stable.sort(([a], [b]) => a.localeCompare(b))).toString();
+  const bodyText = body === undefined ? '' : ` ${canonicalJson(body)}`;
+  return `${method.toUpperCase()} ${urlPath}${text ? `?${text}` : ''}${bodyText}`;
+}
+
+/** A sent body as recorded: JSON as is (okx), a form body as its non-volatile fields (binance). */
+function sentBody(body: unknown): unknown {
+  if (typeof body !== 'string' || body === '') return undefined;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    const fields = [...new URLSearchParams(body).entries()].filter(([name]) => !VOLATILE_PARAMS.has(name));
+    return Object.fromEntries(fields);
+  }
+}
+
+/** Sorted keys, so a recorded body matches whatever order ccxt builds it in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** What a real transport throws; ccxt.fetch maps these to RequestTimeout / NetworkError itself. */

@@ -5,7 +5,9 @@
  * run through the workflow must reproduce exactly.
  */
 import { backtestMetrics, type BacktestMetrics } from '../../domain/backtest/metrics';
-import { percentFee, simulate } from '../../domain/backtest/simulate';
+import { simulate } from '../../domain/backtest/simulate';
+import { createBrokerageModel, parseBrokerageConfig } from '../../domain/brokerage/model';
+import { feeRateBrokerage } from '../../domain/run/window';
 import { computeNodeId, type JsonObject } from '../../domain/dag/node-id';
 import { canonicalDagText, strategyIdOf } from '../../domain/dag/strategy-id';
 import { computeNode } from '../../domain/nodes/library';
@@ -106,7 +108,8 @@ export function directBacktest(
     closes,
     targets,
     initialCash: options.initialCash ?? 10_000,
-    feeModel: percentFee(options.feeRate ?? 0.001),
+    // As a run configured by fee_rate prices its fills (ADR 005).
+    brokerage: createBrokerageModel(parseBrokerageConfig(feeRateBrokerage(options.feeRate ?? 0.001))),
   });
   return backtestMetrics(result, { intervalMs: MIN });
 }

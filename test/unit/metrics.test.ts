@@ -19,7 +19,9 @@ import {
   totalReturn,
   winRate,
 } from '../../domain/backtest/metrics';
-import { percentFee, simulate } from '../../domain/backtest/simulate';
+import { simulate } from '../../domain/backtest/simulate';
+import { createBrokerageModel, parseBrokerageConfig } from '../../domain/brokerage/model';
+import { feeRateBrokerage } from '../../domain/run/window';
 
 const DAY = 86_400_000;
 
@@ -32,7 +34,7 @@ describe('metrics of the 6-bar backtest (see simulate.test.ts for the fills)', (
     closes: [100, 100, 110, 120, 100, 110],
     targets: [0, 1, 1, 0, -1, 0],
     initialCash: 10_000,
-    feeModel: percentFee('0.001'),
+    brokerage: createBrokerageModel(parseBrokerageConfig(feeRateBrokerage(0.001))),
   });
   const metrics = backtestMetrics(result, { intervalMs: DAY });
 

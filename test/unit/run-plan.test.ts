@@ -3,9 +3,18 @@
  * the order nodes run in, which node is traded, and the refusals that keep a
  * run from fetching data it cannot use.
  */
+import { backtestResultFingerprint } from '../../activities/backtest';
+import { parseBrokerageConfig } from '../../domain/brokerage/model';
 import { planRun, type PlanNode, type RunPlan } from '../../domain/run/plan';
 import { parseRunId, runIdOf } from '../../domain/run/run-id';
-import { defaultBacktestWindow, MAX_RUN_BARS, runSettings, windowOf } from '../../domain/run/window';
+import {
+  defaultBacktestWindow,
+  MAX_RUN_BARS,
+  pricingJson,
+  runSettings,
+  windowOf,
+  type RunSettings,
+} from '../../domain/run/window';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -32,6 +41,12 @@ const SMA_CROSS = [
   node('2', 'sma', { window: 5 }, '1'),
   input('1'),
 ];
+
+/** fee_rate's brokerage, resolved: percent commission, no minimum, no add-ons, no slippage. */
+const percent = (rate: string) => ({
+  fee: { commission: { kind: 'percent', rate, minimum: '0' }, addOns: [] },
+  fill: { slippage: [] },
+});
 
 const plan = (nodes: PlanNode[], meta: Record<string, unknown> = {}) =>
   planRun({ nodes, meta, worldId: 'crypto-majors', mode: 'backtest', startedAtMs: NOW });
@@ -96,6 +111,7 @@ describe('run windows', () => {
       window: { start: Date.UTC(2025, 0, 1), end: Date.UTC(2025, 0, 2) - MIN, intervalMs: MIN },
       feeRate: 0.002,
       initialCash: 5e4,
+      brokerage: percent('0.002'),
     });
     expect(runSettings({ fee_rate: 0.5 }, MIN, NOW)).toEqual({
       error: expect.stringMatching(/^meta\.fee_rate/),
@@ -106,7 +122,74 @@ describe('run windows', () => {
     expect(runSettings({ backtest: { start: 'yesterday', end: 1 } }, MIN, NOW)).toMatchObject({
       error: expect.stringMatching(/^meta\.backtest\.start/),
     });
-    expect(runSettings({}, MIN, NOW)).toMatchObject({ feeRate: 0.001, initialCash: 10_000 });
+    expect(runSettings({}, MIN, NOW)).toMatchObject({
+      feeRate: 0.001,
+      initialCash: 10_000,
+      brokerage: percent('0.001'),
+    });
+  });
+});
+
+describe('run brokerage settings (ADR 005)', () => {
+  const brokerageOf = (meta: Record<string, unknown>) =>
+    (runSettings(meta, MIN, NOW) as RunSettings).brokerage;
+
+  it('resolves meta.brokerage to fixed-notation JSON that reads back to the same models', () => {
+    const brokerage = brokerageOf({
+      brokerage: {
+        fee: { commission: { kind: 'maker_taker', makerRate: '0.0010', takerRate: 1e-8 } },
+        fill: { slippage: [{ kind: 'constant', bps: 2 }, { kind: 'volume_share' }] },
+        hours: { kind: 'continuous' },
+      },
+    });
+    expect(brokerage).toEqual({
+      fee: { commission: { kind: 'maker_taker', makerRate: '0.001', takerRate: '0.00000001' }, addOns: [] },
+      fill: {
+        slippage: [
+          { kind: 'constant', bps: '2' },
+          { kind: 'volume_share', priceImpact: '0.1', volumeLimit: '0.025' },
+        ],
+      },
+    });
+    expect(pricingJson(parseBrokerageConfig(brokerage))).toEqual(brokerage);
+  });
+
+  it('reads fee_rate as its brokerage form: both name the same backtest result', () => {
+    const viaRate = brokerageOf({ fee_rate: 0.001 });
+    const viaBrokerage = brokerageOf({
+      brokerage: { fee: { commission: { kind: 'percent', rate: '0.001' } } },
+    });
+    expect(viaBrokerage).toEqual(viaRate);
+    const request = { targetFingerprint: 't', priceFingerprint: 'p', initialCash: 10_000 };
+    const fingerprint = backtestResultFingerprint({ ...request, brokerage: viaBrokerage });
+    expect(backtestResultFingerprint({ ...request, feeRate: 0.001 })).toBe(fingerprint);
+    expect(backtestResultFingerprint({ ...request })).toBe(fingerprint); // the default
+    expect(backtestResultFingerprint({ ...request, feeRate: 0.002 })).not.toBe(fingerprint);
+  });
+
+  it('refuses unknown keys at any level, both settings at once, and what a backtest cannot honour', () => {
+    const fee = { commission: { kind: 'percent', rate: '0.001' } };
+    const error = (meta: Record<string, unknown>) => runSettings(meta, MIN, NOW);
+    expect(error({ brokerage: { fee, extra: 1 } })).toEqual({
+      error: 'meta.brokerage: Unrecognized key: "extra"',
+    });
+    expect(error({ brokerage: { fee: { commission: { ...fee.commission, rebate: '1' } } } })).toEqual({
+      error: 'meta.brokerage.fee.commission: Unrecognized key: "rebate"',
+    });
+    expect(error({ brokerage: { fill: {} } })).toMatchObject({
+      error: expect.stringMatching(/^meta\.brokerage\.fee/),
+    });
+    expect(error({ fee_rate: 0.001, brokerage: { fee } })).toEqual({
+      error: 'meta.fee_rate: give fee_rate or brokerage, not both',
+    });
+    expect(error({ brokerage: { fee, fill: { volumeLimit: { maxVolumeShare: '0.1' } } } })).toEqual({
+      error: 'meta.brokerage.fill.volumeLimit: a backtest has no bar volumes yet',
+    });
+    expect(
+      error({ brokerage: { fee, fill: { slippage: [{ kind: 'constant', bps: '1' }, { kind: 'spread' }] } } }),
+    ).toEqual({
+      error: 'meta.brokerage.fill.slippage.1: a backtest has no quotes to measure a spread',
+    });
   });
 });
 
@@ -127,6 +210,7 @@ describe('planRun', () => {
       partition: '',
     });
     expect(p.feeRate).toBe(0.001);
+    expect(p.brokerage).toEqual(percent('0.001'));
   });
 
   it('trades a terminal signal when no target_position is terminal, and nothing when none is', () => {

@@ -1,10 +1,20 @@
 import Decimal from 'decimal.js';
-import { percentFee, roundTrips, simulate, type SimulationInput } from '../../domain/backtest/simulate';
+import { roundTrips, simulate, type SimulationInput } from '../../domain/backtest/simulate';
+import {
+  createBrokerageModel,
+  parseBrokerageConfig,
+  type BrokerageConfigInput,
+} from '../../domain/brokerage/model';
+import { feeRateBrokerage } from '../../domain/run/window';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2024, 0, 1);
 const days = (n: number) => Array.from({ length: n }, (_, t) => T0 + t * DAY);
 const text = (xs: readonly Decimal[]) => xs.map((x) => x.toString());
+const brokerage = (config: BrokerageConfigInput) => createBrokerageModel(parseBrokerageConfig(config));
+/** What runs configured by fee_rate 0.001 (and runs with no setting) are priced by. */
+const PERCENT = brokerage(feeRateBrokerage(0.001));
+const FREE = brokerage(feeRateBrokerage(0));
 
 function run(closes: number[], targets: number[], extra: Partial<SimulationInput> = {}) {
   return simulate({
@@ -12,7 +22,7 @@ function run(closes: number[], targets: number[], extra: Partial<SimulationInput
     closes,
     targets,
     initialCash: 10_000,
-    feeModel: percentFee('0.001'),
+    brokerage: PERCENT,
     ...extra,
   });
 }
@@ -102,12 +112,12 @@ describe('simulate: sizing, flips and rounding', () => {
 
   it('honours quantityDecimals (whole units here)', () => {
     // 10000/30 = 333.33… → 333 long, −333 short (toward zero, never more than asked)
-    const result = run([30, 30, 30], [1, -1, 0], { quantityDecimals: 0, feeModel: percentFee(0) });
+    const result = run([30, 30, 30], [1, -1, 0], { quantityDecimals: 0, brokerage: FREE });
     expect(text(result.positions)).toEqual(['333', '-333', '0']);
   });
 
   it('holds the position on a NaN target (no decision → no order) and trades only on changes', () => {
-    const result = run([10, 10, 12, 10, 10], [NaN, 0.5, NaN, 0.5, 0], { feeModel: percentFee(0) });
+    const result = run([10, 10, 12, 10, 10], [NaN, 0.5, NaN, 0.5, 0], { brokerage: FREE });
     // bar 1: 0.5·10000/10 = 500 bought; bars 2–3 hold; bar 4: sell 500
     expect(result.trades.map((t) => [t.index, t.side, t.quantity.toString()])).toEqual([
       [1, 'buy', '500'],
@@ -141,12 +151,101 @@ describe('simulate: sizing, flips and rounding', () => {
   });
 });
 
-describe('percentFee', () => {
-  it('is rate × filled notional with a per-fill minimum, and nothing for no fill', () => {
-    const fee = percentFee('0.001', '5');
-    expect(fee.fee(new Decimal(1000), new Decimal(10)).toString()).toBe('5'); // 1 < 5 → minimum
-    expect(fee.fee(new Decimal(12345.6), new Decimal(3)).toString()).toBe('12.3456');
-    expect(fee.fee(new Decimal(0), new Decimal(0)).toString()).toBe('0');
-    expect(() => percentFee(-0.001)).toThrow(RangeError);
+describe('simulate: fills priced by the brokerage models', () => {
+  const bar = (close: number, volume: number) => {
+    const c = new Decimal(close);
+    return { open: c, high: c, low: c, close: c, volume: new Decimal(volume) };
+  };
+  const rows = (result: ReturnType<typeof simulate>) =>
+    result.trades.map((t) => [
+      t.index,
+      t.side,
+      ...text([t.quantity, t.price, t.notional, t.fee]),
+      t.liquidity,
+    ]);
+
+  it('slips a market buy above the close and a sell below it by exactly the bps, and pays the taker rate', () => {
+    // 2 bp constant slippage, maker −0.01 % (a rebate) / taker 0.2 %.
+    // bar 0 close 100: buy 100 @ 100·1.0002 = 100.02, notional 10002, fee 0.002·10002 = 20.004
+    //   cash 10000 − 10002 − 20.004 = −22.004 → equity −22.004 + 100·100 = 9977.996
+    // bar 1 close 110: sell 100 @ 110·0.9998 = 109.978, notional 10997.8, fee 21.9956
+    //   cash −22.004 + 10997.8 − 21.9956 = 10953.8004
+    const result = run([100, 110], [1, 0], {
+      brokerage: brokerage({
+        fee: { commission: { kind: 'maker_taker', makerRate: '-0.0001', takerRate: '0.002' } },
+        fill: { slippage: [{ kind: 'constant', bps: '2' }] },
+      }),
+    });
+    expect(rows(result)).toEqual([
+      [0, 'buy', '100', '100.02', '10002', '20.004', 'taker'],
+      [1, 'sell', '100', '109.978', '10997.8', '21.9956', 'taker'],
+    ]);
+    expect(text(result.equity)).toEqual(['9977.996', '10953.8004']);
+  });
+
+  it('charges the fee per fill on the FILLED quantity; a volume-limited order fills over several bars', () => {
+    // 0.1 % with a 5 minimum per order; at most 10 % of a 300 volume = 30 per bar; the order is 100.
+    // bar 0 @100: 30 filled, notional 3000, fee max(3, 5) = 5           cash 6995,    equity 9995
+    // bar 1 @110: 30, notional 3300, fee 0.001·6300 − 5 = 1.3           cash 3693.7,  equity 10293.7
+    // bar 2 @120: 30, notional 3600, fee 0.001·9900 − 6.3 = 3.6         cash 90.1,    equity 10890.1
+    // bar 3 @120: the last 10, notional 1200, fee 0.001·11100 − 9.9 = 1.2 cash −1111.1, equity 10888.9
+    // The fees add up to 0.1 % of the 11100 filled, the minimum paid once.
+    const closes = [100, 110, 120, 120];
+    const result = run(closes, [1, NaN, NaN, NaN], {
+      brokerage: brokerage({
+        fee: { commission: { kind: 'percent', rate: '0.001', minimum: '5' } },
+        fill: { volumeLimit: { maxVolumeShare: '0.1' } },
+      }),
+      bars: closes.map((c) => bar(c, 300)),
+    });
+    expect(rows(result)).toEqual([
+      [0, 'buy', '30', '100', '3000', '5', 'taker'],
+      [1, 'buy', '30', '110', '3300', '1.3', 'taker'],
+      [2, 'buy', '30', '120', '3600', '3.6', 'taker'],
+      [3, 'buy', '10', '120', '1200', '1.2', 'taker'],
+    ]);
+    expect(text(result.equity)).toEqual(['9995', '10293.7', '10890.1', '10888.9']);
+    expect(text(result.positions)).toEqual(['30', '60', '90', '100']);
+  });
+
+  it('a new target replaces what the last order left open', () => {
+    // bar 0: 30 of 100 bought (fee 5); bar 1 target 0: sell the 30 held (fee max(3.3, 5) = 5), the 70 are dropped
+    const result = run([100, 110, 120], [1, 0, NaN], {
+      brokerage: brokerage({
+        fee: { commission: { kind: 'percent', rate: '0.001', minimum: '5' } },
+        fill: { volumeLimit: { maxVolumeShare: '0.1' } },
+      }),
+      bars: [bar(100, 300), bar(110, 300), bar(120, 300)],
+    });
+    expect(rows(result)).toEqual([
+      [0, 'buy', '30', '100', '3000', '5', 'taker'],
+      [1, 'sell', '30', '110', '3300', '5', 'taker'],
+    ]);
+    expect(text(result.positions)).toEqual(['30', '0', '0']);
+  });
+
+  it('gives monthly fee tiers the volume of the UTC month the order was placed in', () => {
+    // 0.2 % below 15000 traded this month, 0.1 % from there; every trade is ~10000 at 100.
+    // fees 20 (0 before), 20 (10000 before), then 9.96 (20000 before) for the 99.6 bought and sold again
+    const tiered = brokerage({
+      fee: {
+        commission: {
+          kind: 'tiered_notional',
+          basis: 'month',
+          tiers: [
+            { fromNotional: '0', rate: '0.002' },
+            { fromNotional: '15000', rate: '0.001' },
+          ],
+        },
+      },
+    });
+    const fees = (timestamps: number[]) =>
+      run([100, 100, 100, 100], [1, 0, 1, 0], { brokerage: tiered, timestamps }).trades.map((t) =>
+        t.fee.toString(),
+      );
+    expect(fees(days(4))).toEqual(['20', '20', '9.96', '9.96']);
+    // Bars 2 and 3 in February: a new month starts at the lowest tier again.
+    const jan30 = Date.UTC(2024, 0, 30);
+    expect(fees([0, 1, 2, 3].map((d) => jan30 + d * DAY))).toEqual(['20', '20', '19.92', '19.92']);
   });
 });

@@ -1,0 +1,361 @@
+/**
+ * The order workflow on the time-skipping server with a real worker on
+ * qmtl-exec, a real SQLite store and a scripted venue (the network edge):
+ * IOC/FOK decided by the venue, partial fills by signal with exact averages,
+ * dedup, cancel racing a fill, GTD/DAY timers, late fills, a submit retried
+ * after an ambiguous failure, replace, a refused reservation — and the
+ * account's cash and positions after it all.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { openStore } from '../../activities/store';
+import type { Store } from '../../activities/store/port';
+import { VenueRegistry } from '../../activities/venues/registry';
+import { clientOrderId } from '../../domain/execution/order';
+import { workflowBundle } from '../../workers/worker';
+import { orderWorkflow } from '../../workflows/order';
+import {
+  accountQuery,
+  accountWorkflowId,
+  cancelOrderUpdate,
+  orderFillSignal,
+  orderQuery,
+  orderWorkflowId,
+  replaceOrderUpdate,
+  type OrderView,
+  type OrderWorkflowInput,
+} from '../../workflows/order-messages';
+import { EXEC_QUEUE } from '../../workflows/task-queues';
+import { SCRIPTED, ScriptedOrderVenues } from '../support/scripted-order-venue';
+import { createTimeSkippingEnv } from '../support/time-skipping';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+describe('orderWorkflow (time-skipping)', () => {
+  let env: TestWorkflowEnvironment;
+  let store: Store;
+  let home: string;
+  const venues = new ScriptedOrderVenues();
+  let accountSeq = 0;
+
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+    home = mkdtempSync(path.join(os.tmpdir(), 'qmtl-order-wf-'));
+    store = await openStore({ home });
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await env?.teardown();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: EXEC_QUEUE,
+      workflowBundle: await workflowBundle(),
+      activities: createActivities({
+        store,
+        venues: new VenueRegistry(),
+        orderVenues: venues,
+        client: env.client,
+      }),
+    });
+    return worker.runUntil(fn);
+  }
+
+  /** A buy limit GTC 100 @ 10 on a fresh account (100000 USDT), polled hourly unless said otherwise. */
+  function order(intentId: string, over: Partial<OrderWorkflowInput> = {}): OrderWorkflowInput {
+    const account = over.account ?? `acct-${++accountSeq}`;
+    return {
+      clientOrderId: clientOrderId('w1', 's1', intentId, 0),
+      worldId: 'w1',
+      strategyId: 's1',
+      intentId,
+      replaceSeq: 0,
+      venue: SCRIPTED,
+      account,
+      symbol: 'BTC/USDT',
+      side: 'buy',
+      type: 'limit',
+      qty: '100',
+      limitPrice: '10',
+      tif: { kind: 'GTC' },
+      mode: 'paper',
+      pollIntervalMs: HOUR,
+      ...over,
+    };
+  }
+
+  const start = (input: OrderWorkflowInput) =>
+    env.client.workflow.start(orderWorkflow, {
+      workflowId: orderWorkflowId(input.clientOrderId),
+      taskQueue: EXEC_QUEUE,
+      args: [input],
+    });
+
+  const accountOf = (input: OrderWorkflowInput) =>
+    env.client.workflow.getHandle(accountWorkflowId(input.venue, input.account)).query(accountQuery);
+
+  async function until(
+    handle: { query: (q: typeof orderQuery) => Promise<OrderView> },
+    ok: (v: OrderView) => boolean,
+  ) {
+    for (let i = 0; i < 200; i++) {
+      const view = await handle.query(orderQuery);
+      if (ok(view)) return view;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(
+      `order never reached the expected state: ${JSON.stringify(await handle.query(orderQuery))}`,
+    );
+  }
+
+  /**
+   * The final view of an order, read by query once it has closed. The Java
+   * test server's long poll for the result can hang after rejected updates,
+   * so this skips time itself and asks for the status instead.
+   */
+  async function ended(handle: WorkflowHandle<typeof orderWorkflow>): Promise<OrderView> {
+    for (let i = 0; i < 100; i++) {
+      const st = (await handle.describe()).status.name;
+      console.log('ended?', handle.workflowId.slice(-6), st, Date.now() % 100000);
+      if (st !== 'RUNNING') return handle.query(orderQuery);
+      await env.sleep(HOUR);
+    }
+    throw new Error('order did not end');
+  }
+
+  it('IOC buy 100 with 30 available: 30 filled, the rest EXPIRED; the account books it exactly', async () => {
+    const input = order('ioc', { tif: { kind: 'IOC' } });
+    const venue = venues.orderVenue(SCRIPTED, input.account);
+    venue.available = { qty: '30', price: '9.5' };
+    const [view, account] = await withWorker(async () => {
+      const result = await (await start(input)).result();
+      return [result, await accountOf(input)] as const;
+    });
+    expect(view).toMatchObject({ state: 'EXPIRED', filledQty: '30', avgPrice: '9.5' });
+    expect(view.fills).toHaveLength(1);
+    // 100000 − 30 × 9.5 − fee 0.285; the reservation (100 × 10) is released.
+    expect(account).toMatchObject({
+      cash: { settled: '99714.715', unsettled: [] },
+      positions: { 'BTC/USDT': '30' },
+      reservations: [],
+    });
+  });
+
+  it('FOK 100 with 30 available: nothing filled, EXPIRED', async () => {
+    const input = order('fok', { tif: { kind: 'FOK' } });
+    venues.orderVenue(SCRIPTED, input.account).available = { qty: '30', price: '10' };
+    const view = await withWorker(async () => (await start(input)).result());
+    expect(view).toMatchObject({ state: 'EXPIRED', filledQty: '0', fills: [] });
+  });
+
+  it('GTC limit not crossed stays NEW through polls; cancel ends it CANCELED', async () => {
+    const input = order('gtc-rest', { pollIntervalMs: 100 });
+    const venue = venues.orderVenue(SCRIPTED, input.account);
+    const [resting, canceled, ended] = await withWorker(async () => {
+      const handle = await start(input);
+      await until(handle, (v) => v.state === 'NEW');
+      await new Promise((resolve) => setTimeout(resolve, 500)); // several polls
+      const resting = await handle.query(orderQuery);
+      const canceled = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'test' }] });
+      return [resting, canceled, await handle.result()];
+    });
+    expect(resting).toMatchObject({ state: 'NEW', filledQty: '0' });
+    expect(resting.venueOrderId).toBeDefined();
+    expect(canceled.state).toBe('CANCELED');
+    expect(ended.state).toBe('CANCELED');
+    expect(venue.orders.get(input.clientOrderId)?.status).toBe('canceled');
+  });
+
+  it('GTC partials 30/30/30/10 by signal: FILLED at the exact average; a duplicate changes nothing', async () => {
+    const input = order('partials', { limitPrice: '12' });
+    const fills = [
+      { tradeId: 'p1', qty: '30', price: '10', fee: '0.3', ts: 1 },
+      { tradeId: 'p2', qty: '30', price: '10.5', fee: '0.315', ts: 2 },
+      { tradeId: 'p3', qty: '30', price: '11', fee: '0.33', ts: 3 },
+      { tradeId: 'p4', qty: '10', price: '12', fee: '0.12', ts: 4 },
+    ];
+    const [afterDuplicate, view, account] = await withWorker(async () => {
+      const handle = await start(input);
+      await until(handle, (v) => v.state === 'NEW');
+      await handle.signal(orderFillSignal, fills[0]!);
+      await handle.signal(orderFillSignal, fills[1]!);
+      await handle.signal(orderFillSignal, fills[1]!);
+      const afterDuplicate = await until(handle, (v) => v.fills.length === 2);
+      await handle.signal(orderFillSignal, fills[2]!);
+      await handle.signal(orderFillSignal, fills[3]!);
+      const view = await handle.result();
+      return [afterDuplicate, view, await accountOf(input)] as const;
+    });
+    expect(afterDuplicate).toMatchObject({ state: 'PARTIALLY_FILLED', filledQty: '60', avgPrice: '10.25' });
+    expect(view).toMatchObject({ state: 'FILLED', filledQty: '100', avgPrice: '10.65' });
+    expect(view.fills.map((f) => f.tradeId)).toEqual(['p1', 'p2', 'p3', 'p4']);
+    // 100000 − 1065 − 1.065 in fees, booked once per trade.
+    expect(account).toMatchObject({ cash: { settled: '98933.935' }, positions: { 'BTC/USDT': '100' } });
+    expect(account.reservations).toEqual([]);
+  });
+
+  it('cancel racing a fill: the fill wins, the order ends FILLED with the fill kept', async () => {
+    const input = order('race');
+    const venue = venues.orderVenue(SCRIPTED, input.account);
+    venue.beforeCancel = (id) => void venue.fill(id, '100', '9.99');
+    const [answer, view] = await withWorker(async () => {
+      const handle = await start(input);
+      await until(handle, (v) => v.state === 'NEW');
+      const answer = await handle.executeUpdate(cancelOrderUpdate, { args: [{}] });
+      return [answer, await handle.result()];
+    });
+    expect(answer).toMatchObject({ state: 'FILLED', filledQty: '100', avgPrice: '9.99' });
+    expect(view.fills).toHaveLength(1);
+    expect(view.events.map((e) => e.event)).toEqual(['ACCEPTED', 'CANCEL_REQUESTED', 'FILL']);
+  });
+
+  it('GTD expires by its timer a day later; a fill stamped exactly at the expiry still counts', async () => {
+    const expireAt = (await env.currentTimeMs()) + DAY;
+    const input = order('gtd', { tif: { kind: 'GTD', expireAt }, pollIntervalMs: 6 * HOUR });
+    const venue = venues.orderVenue(SCRIPTED, input.account);
+    venue.beforeCancel = (id) => void venue.fill(id, '40', '10', expireAt);
+    const started = Date.now();
+    const view = await withWorker(async () => (await start(input)).result());
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(view).toMatchObject({ state: 'EXPIRED', filledQty: '40' });
+    expect(view.events.map((e) => e.event)).toEqual(['ACCEPTED', 'PARTIAL_FILL', 'EXPIRED']);
+    expect(venue.orders.get(input.clientOrderId)?.status).toBe('canceled');
+  });
+
+  it('DAY expires at its close (env.sleep moves a day in milliseconds)', async () => {
+    const closeAt = (await env.currentTimeMs()) + 8 * HOUR;
+    const input = order('day', { tif: { kind: 'DAY', closeAt }, pollIntervalMs: 12 * HOUR });
+    const view = await withWorker(async () => {
+      const handle = await start(input);
+      await until(handle, (v) => v.state === 'NEW');
+      await env.sleep(DAY);
+      return until(handle, (v) => v.state === 'EXPIRED');
+    });
+    expect(view).toMatchObject({ state: 'EXPIRED', filledQty: '0' });
+  });
+
+  it('a fill after the cancel is a late fill: recorded, audited, forwarded to the account', async () => {
+    const input = order('late');
+    const late = { tradeId: 'late-1', qty: '5', price: '10', fee: '0', ts: 9 };
+    const [view, account] = await withWorker(async () => {
+      const handle = await start(input);
+      await until(handle, (v) => v.state === 'NEW');
+      await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'done' }] });
+      await handle.signal(orderFillSignal, late);
+      await handle.signal(orderFillSignal, late);
+      const view = await handle.result();
+      return [view, await accountOf(input)] as const;
+    });
+    expect(view).toMatchObject({ state: 'CANCELED', filledQty: '0', fills: [] });
+    expect(view.lateFills).toEqual([{ state: 'CANCELED', fill: late }]);
+    expect(account.positions).toEqual({ 'BTC/USDT': '5' });
+    const audit = await store.audit.list({ subject: `order:${input.clientOrderId}`, limit: 10 });
+    expect(audit.map((a) => a.action)).toEqual(['order.late_fill']);
+  });
+
+  it('a submit that fails after the venue accepted is retried and finds the order: one venue order', async () => {
+    const input = order('ambiguous', { tif: { kind: 'IOC' } });
+    const venue = venues.orderVenue(SCRIPTED, input.account);
+    venue.available = { qty: '100', price: '10' };
+    venue.dropNextSubmitReply = true;
+    const view = await withWorker(async () => (await start(input)).result());
+    expect(venue.accepted).toBe(1);
+    expect(venue.submitCalls).toBe(1);
+    expect(view).toMatchObject({ state: 'FILLED', filledQty: '100' });
+    expect(view.events[0]).toMatchObject({
+      event: 'ACCEPTED',
+      detail: 'found at the venue by client order id',
+    });
+  });
+
+  it('replace: the old order is CANCELED and the child works the rest at the new price', async () => {
+    const input = order('replace');
+    const venue = venues.orderVenue(SCRIPTED, input.account);
+    const [answer, old, child, childEnd, account] = await withWorker(async () => {
+      const handle = await start(input);
+      await until(handle, (v) => v.state === 'NEW');
+      await handle.signal(orderFillSignal, { tradeId: 'r1', qty: '30', price: '10', fee: '0', ts: 1 });
+      await until(handle, (v) => v.state === 'PARTIALLY_FILLED');
+      const answer = await handle.executeUpdate(replaceOrderUpdate, { args: [{ limitPrice: '10.5' }] });
+      const childHandle = env.client.workflow.getHandle<typeof orderWorkflow>(
+        orderWorkflowId(answer.newOrderId),
+      );
+      const child = await until(childHandle, (v) => v.state === 'NEW');
+      await childHandle.executeUpdate(cancelOrderUpdate, { args: [{}] });
+      const childEnd = await ended(childHandle);
+      return [answer, await ended(handle), child, childEnd, await accountOf(input)] as const;
+    });
+    expect(answer.newOrderId).toBe(clientOrderId('w1', 's1', 'replace', 1));
+    expect(answer.old).toMatchObject({ state: 'CANCELED', replacedBy: answer.newOrderId, filledQty: '30' });
+    expect(old.state).toBe('CANCELED');
+    expect(child.input).toMatchObject({
+      qty: '70',
+      limitPrice: '10.5',
+      replaceSeq: 1,
+      replaces: input.clientOrderId,
+    });
+    expect(venue.orders.get(input.clientOrderId)?.status).toBe('canceled');
+    expect(venue.orders.get(answer.newOrderId)).toMatchObject({
+      status: 'canceled',
+      qty: '70',
+      limitPrice: '10.5',
+    });
+    expect(childEnd.state).toBe('CANCELED');
+    // Both reservations are released; the 30 filled before the replace are held.
+    expect(account).toMatchObject({ positions: { 'BTC/USDT': '30' }, reservations: [] });
+  });
+
+  it('a reservation the account refuses (insufficient cash) rejects the order before the venue', async () => {
+    const input = order('broke', { limitPrice: '2000' });
+    const venue = venues.orderVenue(SCRIPTED, input.account);
+    const view = await withWorker(async () => (await start(input)).result());
+    expect(view.state).toBe('REJECTED');
+    expect(view.rejectReason).toEqual({
+      code: 'INSUFFICIENT_BUYING_POWER',
+      detail: 'cost 200000 > available cash 100000',
+    });
+    expect(venue.submitCalls).toBe(0);
+  });
+
+  // Last: the Java test server's time skipping can stall after rejected updates, so nothing waits on time after these.
+  it('cancel and replace validators refuse what the table and the symbol rules forbid', async () => {
+    const input = order('refusals');
+    const refusals = await withWorker(async () => {
+      const handle = await start(input);
+      await until(handle, (v) => v.state === 'NEW');
+      await handle.signal(orderFillSignal, { tradeId: 'f1', qty: '30', price: '10', fee: '0', ts: 1 });
+      await until(handle, (v) => v.state === 'PARTIALLY_FILLED');
+      const refusals: string[] = [];
+      const refusalOf = (err: Error) => String((err.cause as Error | undefined)?.message);
+      for (const request of [{ qty: '20' }, { limitPrice: '10.005' }, { qty: '80.5' }, {}]) {
+        refusals.push(
+          await handle
+            .executeUpdate(replaceOrderUpdate, { args: [request] })
+            .then(() => 'accepted', refusalOf),
+        );
+      }
+      await handle.executeUpdate(cancelOrderUpdate, { args: [{}] });
+      refusals.push(
+        await handle.executeUpdate(cancelOrderUpdate, { args: [{}] }).then(() => 'accepted', refusalOf),
+      );
+      return refusals;
+    });
+    expect(refusals).toEqual([
+      'qty 20 must exceed the filled 30',
+      'limit price 10.005 not a multiple of 0.01',
+      'qty 80.5 not a multiple of 1; qty 50.5 not a multiple of 1',
+      'give qty, limitPrice or both',
+      'order is CANCELED: nothing to cancel',
+    ]);
+  });
+});
