@@ -56,13 +56,27 @@ export interface OrderActivityDeps {
 export function createOrderActivities({ store, orderVenues, client, now = Date.now }: OrderActivityDeps) {
   const venueOf = (ref: VenueAccountRef) => orderVenues.orderVenue(ref.venue, ref.account);
   return {
-    /** Starts `account:{venue}:{account}` unless it runs already (USE_EXISTING joins it). */
+    /**
+     * Starts `account:{venue}:{account}` unless it runs (USE_EXISTING joins it). A new account
+     * starts from balances read here, before the order that asked is submitted: read later by
+     * the workflow, they could already hold that order's fill, which would then be booked twice.
+     */
     async ensureAccountWorkflow(input: AccountWorkflowInput): Promise<void> {
       const temporal = client ?? Context.current().client;
+      const workflowId = accountWorkflowId(input.venue, input.account);
+      const running = await temporal.workflow
+        .getHandle(workflowId)
+        .describe()
+        .then(
+          (d) => d.status.name === 'RUNNING',
+          () => false,
+        );
+      if (running) return;
+      const balances = await venueOf(input).fetchBalances();
       await temporal.workflow.start('accountWorkflow', {
-        workflowId: accountWorkflowId(input.venue, input.account),
+        workflowId,
         taskQueue: EXEC_QUEUE,
-        args: [input],
+        args: [{ ...input, openingBalances: balances.map(({ currency, total }) => ({ currency, total })) }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         typedSearchAttributes: new TypedSearchAttributes([{ key: QmtlVenue, value: input.venue }]),

@@ -8,7 +8,9 @@
 import type { NativeConnection } from '@temporalio/worker';
 import { openStore } from '../activities/store';
 import type { Store } from '../activities/store/port';
-import { VenueRegistry } from '../activities/venues/registry';
+import { CcxtOrderVenue } from '../activities/venues/ccxt-orders';
+import { OrderVenueRegistry } from '../activities/venues/order-registry';
+import { constructExchange, VenueRegistry } from '../activities/venues/registry';
 import { resourceRoutes } from '../api/routes';
 import type { GatewayDeps } from '../api/app';
 import { startGateway } from '../api/server';
@@ -146,8 +148,19 @@ export async function startWorkers(options: {
   const connection: NativeConnection = await connectWorker(config, options.address);
   lifecycle.add('worker-connection', () => connection.close());
   // Exchange credentials are read here, once, and stay in this process (never in payloads).
-  const venues = new VenueRegistry({ credentials: loadVenueCredentials(process.env) });
-  const workers = await runWorkers({ config, connection, store, log, venues, plugins });
+  const credentials = loadVenueCredentials(process.env);
+  const venues = new VenueRegistry({ credentials });
+  const orderVenues = new OrderVenueRegistry({
+    store,
+    simStartingBalances: config.simStartingBalances,
+    credentials,
+    createCcxtOrderVenue: (exchange, account) =>
+      new CcxtOrderVenue(
+        constructExchange(exchange, { enableRateLimit: true, ...credentials.get(exchange, account) }),
+        account,
+      ),
+  });
+  const workers = await runWorkers({ config, connection, store, log, venues, orderVenues, plugins });
   if (plugins.length > 0) log.info({ plugins: pluginSummary(plugins) }, 'node-type plugins loaded');
   lifecycle.add('workers', () => workers.shutdown());
   workers.done.then(

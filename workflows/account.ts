@@ -145,7 +145,11 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<Acco
     }
   };
 
-  if (!input.carried) await loadBalances();
+  if (input.openingBalances && !input.carried) {
+    account = accountFromBalances(input.openingBalances, input.quoteCurrency);
+  } else if (!input.carried) {
+    await loadBalances();
+  }
   const eventsPerRun = input.eventsPerRun ?? DEFAULT_EVENTS_PER_RUN;
   let handled = 0;
   for (;;) {
@@ -160,7 +164,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<Acco
     await answer();
     // Only hand over with nothing received and unanswered: the next run starts from this view.
     if ((handled >= eventsPerRun || workflowInfo().continueAsNewSuggested) && inbox.length === 0) {
-      return continueAsNew<typeof accountWorkflow>({ ...input, carried: view() });
+      const { openingBalances: _opening, ...rest } = input;
+      return continueAsNew<typeof accountWorkflow>({ ...rest, carried: view() });
     }
   }
 }

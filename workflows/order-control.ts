@@ -97,7 +97,22 @@ export function orderControl(input: OrderWorkflowInput) {
       }
     },
 
+    /** The venue holds the order (submitted, found, or implied by an earlier fill report). */
+    accept(venueOrderId: string | undefined, detail?: string): void {
+      control.venueOrderId ??= venueOrderId;
+      if (control.order.state === 'PENDING_NEW') control.move('ACCEPTED', detail);
+    },
+
     reject(code: string, detail: string): void {
+      if (control.order.state !== 'PENDING_NEW') {
+        // A fill report came first: the venue has the order, so it is followed, not rejected.
+        log.warn('refusal after the venue took the order: ignored', {
+          orderId: input.clientOrderId,
+          code,
+          detail,
+        });
+        return;
+      }
       control.rejectReason = { code, detail };
       control.move('REJECTED', `${code}: ${detail}`);
     },
@@ -195,7 +210,7 @@ export function orderControl(input: OrderWorkflowInput) {
         lateFills: [...control.lateFills],
         events: [...control.events],
         ...(control.venueOrderId !== undefined && { venueOrderId: control.venueOrderId }),
-        symbol: control.symbol!,
+        ...(control.symbol !== undefined && { symbol: control.symbol }),
         reserved: control.reserved && !control.released,
       };
     },

@@ -52,7 +52,7 @@ export function venueIo(control: OrderControl, input: OrderWorkflowInput) {
     /** Sends booked fills to the account and audits late ones, oldest first. */
     async forward(): Promise<void> {
       while (control.toAccount.length > 0) {
-        const fill = control.toAccount[0]!;
+        const { liquidity: _liquidity, ...fill } = control.toAccount[0]!;
         const { clientOrderId: orderId, symbol, side } = input;
         await account.signal(accountFillSignal, { orderId, symbol, side, ...fill }).catch((err) =>
           log.warn('fill not forwarded to the account', {
@@ -64,7 +64,12 @@ export function venueIo(control: OrderControl, input: OrderWorkflowInput) {
         control.toAccount.shift();
       }
       while (control.toAudit.length > 0) {
-        await audit.recordLateFill({ orderId: input.clientOrderId, ...control.toAudit[0]! });
+        // The late fill stays in the order's view either way; reconciliation reads it there too.
+        await audit
+          .recordLateFill({ orderId: input.clientOrderId, ...control.toAudit[0]! })
+          .catch((err) =>
+            log.error('late fill not audited', { orderId: input.clientOrderId, error: innermost(err) }),
+          );
         control.toAudit.shift();
       }
     },

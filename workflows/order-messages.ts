@@ -44,6 +44,8 @@ export interface OrderWorkflowInput {
   adopted?: boolean;
   /** How often the workflow asks the venue for fills while the order works (default 5 s). */
   pollIntervalMs?: number;
+  /** How long an ended order waits for fills the venue reports late (default 60 s; benchmarks use 0). */
+  lateFillWindowMs?: number;
   /** Handed over by continue-as-new (a GTC order resting for weeks); absent on the first run. */
   carried?: OrderCarried;
 }
@@ -62,7 +64,8 @@ export interface OrderCarried {
   lateFills: LateFillWire[];
   events: OrderEventWire[];
   venueOrderId?: string;
-  symbol: VenueSymbolInfo;
+  /** Absent only for an adopted order whose symbol the venue would not describe. */
+  symbol?: VenueSymbolInfo;
   /** A reservation is held at the account and must be released at the terminal state. */
   reserved: boolean;
 }
@@ -141,6 +144,11 @@ export interface AccountWorkflowInput {
   carried?: AccountView;
   /** Messages handled before continuing as new (default 1000); tests lower it. */
   eventsPerRun?: number;
+  /**
+   * The venue's balances read by the starter just before starting (ensureAccountWorkflow), so they
+   * cannot already include a fill the account will also be sent; absent: the workflow reads them.
+   */
+  openingBalances?: Array<{ currency: string; total: string }>;
 }
 
 export interface ReserveRequest {

@@ -112,7 +112,8 @@ export function replaceRefusal(
   const qty = new Dec(request.qty ?? control.order.qty);
   const filled = control.order.filledQty;
   if (!qty.gt(filled)) return `qty ${decimalText(qty)} must exceed the filled ${decimalText(filled)}`;
-  const symbol = symbolRules(control.symbol!);
+  if (control.symbol === undefined) return 'the venue did not describe the symbol: replace is not possible';
+  const symbol = symbolRules(control.symbol);
   const limitPrice = request.limitPrice ?? input.limitPrice;
   const problems = [
     ...checkOrderAgainstSymbol({ qty }, symbol).filter((p) => p.reason === 'NOT_ON_LOT'),

@@ -3,8 +3,9 @@
  * the symbol's rules, reserve buying power at the account, submit once (a
  * retried submit finds the order by its client order id), then follow it
  * until it ends — fills by signal or by polling the venue, a timer for
- * GTD/DAY, cancel and replace by update — and release the reservation. Every
- * fill goes to the account; a fill after the end is kept and raised.
+ * GTD/DAY, cancel and replace by update (order-amend.ts) — and release the
+ * reservation. Every fill goes to the account; a fill after the end is kept
+ * and raised.
  */
 import {
   allHandlersFinished,
@@ -12,26 +13,20 @@ import {
   condition,
   continueAsNew,
   isCancellation,
-  ParentClosePolicy,
   proxyActivities,
   sleep,
-  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/orders';
-import { clientOrderId, InvalidOrderError } from '../domain/execution/order';
+import { InvalidOrderError } from '../domain/execution/order';
 import { checkOrderAgainstSymbol, Dec } from '../domain/execution/symbol';
 import { expiryOf } from '../domain/execution/tif';
 import { venueOrderCall, workflowMessage } from './activity-options';
-import { orderControl, symbolRules, type OrderControl, type PendingRequest } from './order-control';
+import { carryOut } from './order-amend';
+import { orderControl, symbolRules, type OrderControl } from './order-control';
 import { failureType, innermost, quoteOf, venueIo, type VenueIo } from './order-io';
-import {
-  accountReserveSignal,
-  orderWorkflowId,
-  type OrderView,
-  type OrderWorkflowInput,
-} from './order-messages';
+import { accountReserveSignal, type OrderView, type OrderWorkflowInput } from './order-messages';
 import { installOrderHandlers, type ReservationBox } from './order-requests';
 import {
   QmtlMode,
@@ -41,7 +36,6 @@ import {
   QmtlVenue,
   QmtlWorldId,
 } from './search-attributes';
-import { EXEC_QUEUE } from './task-queues';
 
 export const DEFAULT_POLL_INTERVAL_MS = 5_000;
 /** How long the account may take to answer a reservation before the order is rejected. */
@@ -77,7 +71,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
       nonRetryable: true,
     });
   }
-  await linger(control, io);
+  await linger(control, input, io);
   await condition(allHandlersFinished);
   return control.view();
 }
@@ -102,21 +96,21 @@ async function open(
   try {
     control.symbol = await venue.venueSymbolProperties({ venue: exchange, account, symbol });
   } catch (err) {
-    return control.reject(
-      failureType(err) === 'VenueRejected' ? 'VENUE_REJECTED' : 'VENUE_UNAVAILABLE',
-      innermost(err),
-    );
+    const code = failureType(err) === 'VenueRejected' ? 'VENUE_REJECTED' : 'VENUE_UNAVAILABLE';
+    // An adopted order exists at the venue whatever its rules say; it just cannot be replaced.
+    if (!input.adopted) return control.reject(code, innermost(err));
   }
-  const broken = checkOrderAgainstSymbol(input, symbolRules(control.symbol));
-  if (broken.length > 0) return control.reject(broken[0]!.reason, broken.map((b) => b.detail).join('; '));
-
+  const broken = control.symbol ? checkOrderAgainstSymbol(input, symbolRules(control.symbol)) : [];
+  if (broken.length > 0 && !input.adopted) {
+    return control.reject(broken[0]!.reason, broken.map((b) => b.detail).join('; '));
+  }
   try {
     await messages.ensureAccountWorkflow({ venue: exchange, account, quoteCurrency: quoteOf(symbol) });
   } catch (err) {
     return control.reject('ACCOUNT_UNAVAILABLE', innermost(err));
   }
   if (input.adopted) {
-    control.move('ACCEPTED', 'adopted from the venue');
+    control.accept(undefined, 'adopted from the venue');
     control.syncRequested = true;
     return;
   }
@@ -142,6 +136,11 @@ async function open(
     const reply = reservation.reply!;
     if (!reply.ok) return control.reject(reply.reason, reply.detail);
   }
+  // A fill reported meanwhile means the venue has the order already: follow it, do not send it.
+  if (control.order.state !== 'PENDING_NEW') {
+    control.syncRequested = true;
+    return;
+  }
   await submit(control, input, io);
 }
 
@@ -154,8 +153,10 @@ async function submit(control: OrderControl, input: OrderWorkflowInput, io: Venu
       account: input.account,
       request: { clientOrderId: id, symbol, side, type, qty, limitPrice, stopPrice, tif },
     });
-    control.venueOrderId = order.venueOrderId;
-    control.move('ACCEPTED', outcome === 'found' ? 'found at the venue by client order id' : undefined);
+    control.accept(
+      order.venueOrderId,
+      outcome === 'found' ? 'found at the venue by client order id' : undefined,
+    );
     if (order.status !== 'open' || !new Dec(order.filledQty).isZero()) control.syncRequested = true;
   } catch (err) {
     if (isCancellation(err)) throw err;
@@ -168,8 +169,11 @@ async function submit(control: OrderControl, input: OrderWorkflowInput, io: Venu
     }
     // Out of retries, but the venue may hold the order: ask it before giving up.
     const seen = await io.sync();
-    if (seen?.order) control.absorb(seen);
-    else control.reject('SUBMIT_FAILED', innermost(err));
+    if (!seen?.order || seen.order.status === 'rejected') {
+      return control.reject(seen?.order ? 'VENUE_REJECTED' : 'SUBMIT_FAILED', innermost(err));
+    }
+    control.accept(seen.order.venueOrderId, 'found at the venue after the submit gave up');
+    control.absorb(seen);
   }
 }
 
@@ -212,100 +216,11 @@ async function expire(control: OrderControl, io: VenueIo): Promise<boolean> {
   return control.terminal;
 }
 
-/** A cancel or replace from an update; the fill may win the race (FILLED, fill kept). */
-async function carryOut(
-  control: OrderControl,
-  input: OrderWorkflowInput,
-  io: VenueIo,
-  request: PendingRequest,
-) {
-  const ended = (await io.cancel()) ?? (await io.sync());
-  const applied = ended
-    ? control.absorb(ended, request.kind === 'cancel' ? 'CANCELED' : 'REPLACED')
-    : undefined;
-  if (request.kind === 'cancel') {
-    if (!control.terminal) {
-      control.move('CANCEL_REJECTED', 'venue did not cancel');
-      request.failure = {
-        type: 'CancelFailed',
-        message: `venue did not cancel; order is ${control.order.state}`,
-      };
-    }
-  } else if (control.order.state === 'PENDING_REPLACE') {
-    control.move('REPLACE_REJECTED', 'venue did not cancel');
-    request.failure = {
-      type: 'ReplaceFailed',
-      message: `venue did not cancel; order is ${control.order.state}`,
-    };
-  } else if (applied !== 'REPLACED') {
-    request.failure = {
-      type: 'ReplaceRejected',
-      message: `order ended ${control.order.state} before the replace`,
-    };
-  } else {
-    await startReplacement(control, input, io, request);
-  }
-  request.done = true;
-  control.request = undefined;
-}
-
-/** The old order is CANCELED; the child `order:{id(seq + 1)}` works the rest at the new terms. */
-async function startReplacement(
-  control: OrderControl,
-  input: OrderWorkflowInput,
-  io: VenueIo,
-  request: PendingRequest,
-) {
-  const rest = new Dec(request.qty!).minus(control.order.filledQty);
-  if (!rest.gt(0)) {
-    request.failure = {
-      type: 'ReplaceRejected',
-      message: `filled ${control.order.filledQty} before the cancel: nothing left`,
-    };
-    return;
-  }
-  const seq = input.replaceSeq + 1;
-  const childId = clientOrderId(
-    input.worldId,
-    input.strategyId,
-    input.intentId,
-    seq,
-    control.symbol!.clientOrderIdMaxLength,
-  );
-  control.replacedBy = childId;
-  // Fills and the release reach the account before the child asks for its own reservation.
-  await io.settle();
-  const { carried: _carried, limitPrice: _limit, adopted: _adopted, ...terms } = input;
-  try {
-    await startChild(orderWorkflow, {
-      workflowId: orderWorkflowId(childId),
-      taskQueue: EXEC_QUEUE,
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      args: [
-        {
-          ...terms,
-          clientOrderId: childId,
-          replaceSeq: seq,
-          qty: rest.toFixed(),
-          ...(request.limitPrice !== undefined && { limitPrice: request.limitPrice }),
-          replaces: input.clientOrderId,
-        },
-      ],
-    });
-    request.newOrderId = childId;
-  } catch (err) {
-    request.failure = {
-      type: 'ReplaceFailed',
-      message: `replacement ${childId} did not start: ${innermost(err)}`,
-    };
-  }
-}
-
 /** After the end: release, then stay a while for late fills, and look at the venue once more. */
-async function linger(control: OrderControl, io: VenueIo) {
+async function linger(control: OrderControl, input: OrderWorkflowInput, io: VenueIo) {
   await io.settle();
   if (control.venueOrderId === undefined) return; // never reached the venue: nothing can fill late
-  const until = Date.now() + LATE_FILL_WINDOW_MS;
+  const until = Date.now() + (input.lateFillWindowMs ?? LATE_FILL_WINDOW_MS);
   while (Date.now() < until) {
     await condition(() => io.pending(), Math.max(1, until - Date.now()));
     await io.forward();

@@ -46,7 +46,7 @@ export function ccxtExchangeClass(exchangeId: string): ExchangeClass | undefined
     : undefined;
 }
 
-const constructExchange: ExchangeFactory = (exchangeId, config) => {
+export const constructExchange: ExchangeFactory = (exchangeId, config) => {
   const ExchangeClassFor = ccxtExchangeClass(exchangeId);
   if (!ExchangeClassFor) throw venueRejected(exchangeId, 'ccxt has no such exchange', 'NotSupported');
   return new ExchangeClassFor(config);

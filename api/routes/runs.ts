@@ -86,7 +86,9 @@ const runSchema = runSummarySchema
     result: z
       .object({
         initial_cash: z.number(),
-        fee_rate: z.number().meta({ description: 'Realised: fees charged ÷ notional filled (0 without fills)' }),
+        fee_rate: z
+          .number()
+          .meta({ description: 'Realised: fees charged ÷ notional filled (0 without fills)' }),
         brokerage: z
           .record(z.string(), z.unknown())
           .optional()
