@@ -151,7 +151,10 @@ export const configSchema = z.object({
       const totals: Record<string, string> = {};
       for (const [currency = '', amount, ...extra] of entries) {
         if (!/^[A-Z0-9]{2,12}$/.test(currency) || amount === undefined || extra.length > 0) {
-          ctx.addIssue({ code: 'custom', message: `'${currency}' must be CURRENCY=amount (e.g. USDT=100000)` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `'${currency}' must be CURRENCY=amount (e.g. USDT=100000)`,
+          });
           return z.NEVER;
         }
         if (!/^\d+(\.\d+)?$/.test(amount)) {

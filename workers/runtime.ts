@@ -207,7 +207,13 @@ export function buildGatewayDeps(options: {
     store,
     log,
     temporal,
-    routes: resourceRoutes({ store, temporal, catalog, dayCutoffUtc: config.dayCutoffUtc }),
+    routes: resourceRoutes({
+      store,
+      temporal,
+      catalog,
+      dayCutoffUtc: config.dayCutoffUtc,
+      orderPollMs: config.orderPollMs,
+    }),
   };
 }
 

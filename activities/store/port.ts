@@ -296,7 +296,8 @@ export interface SimBook {
 }
 
 /** Where a kill switch applies: one world, or one venue account. */
-export type KillScope = { kind: 'world'; worldId: string } | { kind: 'venue'; venue: string; account: string };
+export type KillScope =
+  { kind: 'world'; worldId: string } | { kind: 'venue'; venue: string; account: string };
 
 export function killScopeKey(scope: KillScope): string {
   return scope.kind === 'world' ? `world:${scope.worldId}` : `venue:${scope.venue}:${scope.account}`;

@@ -19,6 +19,8 @@ export function resourceRoutes(deps: {
   catalog?: NodeTypeCatalog;
   /** DAY orders on venues without sessions end at this UTC time (config.dayCutoffUtc; default 00:00). */
   dayCutoffUtc?: string;
+  /** How often working orders poll their venue (config.orderPollMs). */
+  orderPollMs?: number;
 }): RouteSpec[] {
   return [
     ...strategyRoutes(deps),

@@ -33,6 +33,8 @@ export interface OrderRouteDeps {
   temporal: OrderControl & WorldControl;
   /** DAY orders on venues without sessions end at this UTC time, HH:MM (config.dayCutoffUtc). */
   dayCutoffUtc?: string;
+  /** How often working orders poll their venue (config.orderPollMs; default: the workflow's 5 s). */
+  orderPollMs?: number;
 }
 
 const orderIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a client order id');
@@ -70,7 +72,12 @@ const replaceSchema = z
   })
   .meta({ id: 'ReplaceOrder' });
 
-export function orderRoutes({ store, temporal, dayCutoffUtc = '00:00' }: OrderRouteDeps): RouteSpec[] {
+export function orderRoutes({
+  store,
+  temporal,
+  dayCutoffUtc = '00:00',
+  orderPollMs,
+}: OrderRouteDeps): RouteSpec[] {
   const guards = new OrderGuards(store, temporal);
   const existing = async (id: string): Promise<OrderView> => {
     const view = await temporal.order(id);
@@ -96,10 +103,10 @@ export function orderRoutes({ store, temporal, dayCutoffUtc = '00:00' }: OrderRo
         const world = await guards.world(body.world_id);
         guards.live(req, body, world);
         await guards.killSwitch(body.world_id, body.venue, body.account);
-        const input = orderWorkflowInput(body, {
-          now: Date.now(),
-          dayCutoffMinute: cutoffMinute(dayCutoffUtc),
-        });
+        const input = {
+          ...orderWorkflowInput(body, { now: Date.now(), dayCutoffMinute: cutoffMinute(dayCutoffUtc) }),
+          ...(orderPollMs !== undefined && { pollIntervalMs: orderPollMs }),
+        };
         const placed = await temporal.placeOrder(input);
         if (!placed.created) sameIntent(input, await temporal.order(placed.orderId));
         return {

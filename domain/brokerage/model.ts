@@ -11,7 +11,11 @@ import { createFeeModel, feeScheduleSchema, type FeeModel } from './fees';
 import { createFillModel, fillConfigSchema, type FillModel } from './fills';
 import { venueHoursSchema, type VenueHours } from './hours';
 import { settlementConfigSchema, type SettlementRule } from './settlement';
-import { createShortabilityProvider, shortabilityConfigSchema, type ShortabilityProvider } from './shortability';
+import {
+  createShortabilityProvider,
+  shortabilityConfigSchema,
+  type ShortabilityProvider,
+} from './shortability';
 
 export const brokerageConfigSchema = z
   .strictObject({
