@@ -2,22 +2,15 @@
  * Order workflows started by the system rather than by a client: an order
  * reconciliation adopts from the venue, and the market orders a kill switch
  * flattens with. Both start `order:{clientOrderId}` once (REJECT_DUPLICATE),
- * on the execution queue, with the same search attributes the Gateway's
- * placeOrder sets (api/temporal-orders.ts), so they list and filter alike.
+ * on the execution queue, through the same start as the Gateway's placeOrder
+ * (api/temporal-orders.ts), so they list and filter alike.
  */
 import type { Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { VenueOrderSeen } from '../domain/execution/reconcile';
 import type { OrderSide } from '../domain/execution/symbol';
 import { orderWorkflowId, type OrderWorkflowInput, type TradingMode } from '../workflows/order-messages';
-import {
-  QmtlMode,
-  QmtlOrderStatus,
-  QmtlStrategyId,
-  QmtlSymbol,
-  QmtlVenue,
-  QmtlWorldId,
-} from '../workflows/search-attributes';
+import { orderSearchAttributePairs } from '../workflows/order-attributes';
 import { EXEC_QUEUE } from '../workflows/task-queues';
 
 /** World and strategy an adopted order is filed under: it came from no world's decision. */
@@ -28,31 +21,38 @@ export const KILL_WORLD = 'kill';
 /** Orders on the simulated venue are paper; everywhere else they move real money. */
 export const modeOfVenue = (venue: string): TradingMode => (venue === 'sim' ? 'paper' : 'live');
 
-/** Throws WorkflowExecutionAlreadyStartedError when the id is taken (running or ended). */
-export async function startOrderWorkflow(client: Client, input: OrderWorkflowInput): Promise<void> {
+/** "adopted: sell 0.1 BTC/USDT limit 60000 on binance": what the Temporal UI lists a system order as. */
+export function systemOrderSummary(input: OrderWorkflowInput): string {
   const prices = [input.limitPrice, input.stopPrice && `stop ${input.stopPrice}`].filter(Boolean);
+  return [
+    input.adopted ? 'adopted:' : `${input.worldId}:`,
+    input.side,
+    input.qty,
+    input.symbol,
+    input.type,
+    ...prices,
+    `on ${input.venue}`,
+  ].join(' ');
+}
+
+/**
+ * Starts `order:{clientOrderId}` on the execution queue, once. The Gateway
+ * passes its own summary (api/temporal-orders.ts `orderSummary`).
+ * Throws WorkflowExecutionAlreadyStartedError when the id is taken (running or ended).
+ */
+export async function startOrderWorkflow(
+  client: Client,
+  input: OrderWorkflowInput,
+  staticSummary: string = systemOrderSummary(input),
+): Promise<void> {
+  // By name: the workflow module is bundled for the worker, not imported by the Gateway or activities.
   await client.workflow.start('orderWorkflow', {
     workflowId: orderWorkflowId(input.clientOrderId),
     taskQueue: EXEC_QUEUE,
     args: [input],
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    typedSearchAttributes: new TypedSearchAttributes([
-      { key: QmtlWorldId, value: [input.worldId] },
-      { key: QmtlStrategyId, value: input.strategyId },
-      { key: QmtlSymbol, value: input.symbol },
-      { key: QmtlVenue, value: input.venue },
-      { key: QmtlMode, value: input.mode },
-      { key: QmtlOrderStatus, value: 'PENDING_NEW' },
-    ]),
-    staticSummary: [
-      input.adopted ? 'adopted:' : `${input.worldId}:`,
-      input.side,
-      input.qty,
-      input.symbol,
-      input.type,
-      ...prices,
-      `on ${input.venue}`,
-    ].join(' '),
+    typedSearchAttributes: new TypedSearchAttributes(orderSearchAttributePairs(input, 'PENDING_NEW')),
+    staticSummary,
   });
 }
 

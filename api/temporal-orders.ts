@@ -10,7 +10,8 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
+import { startOrderWorkflow } from '../activities/order-start';
 import {
   accountQuery,
   accountWorkflowId,
@@ -25,15 +26,6 @@ import {
   type OrderWorkflowInput,
   type ReplaceRequest,
 } from '../workflows/order-messages';
-import {
-  QmtlMode,
-  QmtlOrderStatus,
-  QmtlStrategyId,
-  QmtlSymbol,
-  QmtlVenue,
-  QmtlWorldId,
-} from '../workflows/search-attributes';
-import { EXEC_QUEUE } from '../workflows/task-queues';
 import { conflict, notFound } from './errors';
 
 /** `created: false` when this client order id already had an order: the same intent, the same order. */
@@ -65,32 +57,13 @@ export function orderSummary(input: OrderWorkflowInput): string {
   return `${parts.join(' ')} on ${input.venue}${live}`;
 }
 
-export function orderSearchAttributes(input: OrderWorkflowInput): TypedSearchAttributes {
-  return new TypedSearchAttributes([
-    { key: QmtlWorldId, value: [input.worldId] },
-    { key: QmtlStrategyId, value: input.strategyId },
-    { key: QmtlSymbol, value: input.symbol },
-    { key: QmtlVenue, value: input.venue },
-    { key: QmtlMode, value: input.mode },
-    { key: QmtlOrderStatus, value: 'PENDING_NEW' },
-  ]);
-}
-
 export class TemporalOrders implements OrderControl {
   constructor(private readonly client: Client) {}
 
   async placeOrder(input: OrderWorkflowInput): Promise<PlaceOutcome> {
     const orderId = input.clientOrderId;
     try {
-      // By name: the workflow module is bundled for the worker, not imported by the Gateway.
-      await this.client.workflow.start('orderWorkflow', {
-        workflowId: orderWorkflowId(orderId),
-        taskQueue: EXEC_QUEUE,
-        args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: orderSearchAttributes(input),
-        staticSummary: orderSummary(input),
-      });
+      await startOrderWorkflow(this.client, input, orderSummary(input));
       return { orderId, created: true };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { orderId, created: false };

@@ -24,18 +24,11 @@ import { checkOrderAgainstSymbol, Dec } from '../domain/execution/symbol';
 import { expiryOf } from '../domain/execution/tif';
 import { venueOrderCall, workflowMessage } from './activity-options';
 import { carryOut } from './order-amend';
+import { orderSearchAttributePairs } from './order-attributes';
 import { orderControl, symbolRules, type OrderControl } from './order-control';
 import { failureType, innermost, quoteOf, venueIo, type VenueIo } from './order-io';
 import { accountReserveSignal, type OrderView, type OrderWorkflowInput } from './order-messages';
 import { installOrderHandlers, type ReservationBox } from './order-requests';
-import {
-  QmtlMode,
-  QmtlOrderStatus,
-  QmtlStrategyId,
-  QmtlSymbol,
-  QmtlVenue,
-  QmtlWorldId,
-} from './search-attributes';
 
 export const DEFAULT_POLL_INTERVAL_MS = 5_000;
 /** How long the account may take to answer a reservation before the order is rejected. */
@@ -49,14 +42,7 @@ const messages = proxyActivities<OrderActivities>(workflowMessage);
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderView> {
   const control = build(input);
   const reservation = installOrderHandlers(control, input);
-  upsertSearchAttributes([
-    { key: QmtlWorldId, value: [input.worldId] },
-    { key: QmtlStrategyId, value: input.strategyId },
-    { key: QmtlSymbol, value: input.symbol },
-    { key: QmtlVenue, value: input.venue },
-    { key: QmtlMode, value: input.mode },
-    { key: QmtlOrderStatus, value: control.order.state },
-  ]);
+  upsertSearchAttributes(orderSearchAttributePairs(input, control.order.state));
   const io = venueIo(control, input);
 
   if (!input.carried) await open(control, input, io, reservation);

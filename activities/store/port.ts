@@ -5,6 +5,7 @@
  * against both. Later issues add bar, artifact, node-registry and event repos
  * here, each with its own migration.
  */
+import type { SimOrder, SimOrderStatus, SimTrade } from '../../domain/execution/sim-matching';
 
 export type Role = 'reader' | 'author' | 'operator' | 'admin';
 
@@ -223,43 +224,18 @@ export interface RunRepo {
 // and the execution audit trail.
 // ---------------------------------------------------------------------------
 
-export type SimOrderStatus = 'open' | 'filled' | 'canceled' | 'expired' | 'rejected';
+export type { SimOrderStatus };
 
-/** One order as the simulated exchange holds it. Decimals are strings. */
-export interface SimOrderRow {
+/**
+ * One order as the simulated exchange holds it (domain/execution/sim-matching.ts),
+ * under its account. `venueOrderId` is assigned at insert ("sim-" + a per-store sequence).
+ */
+export interface SimOrderRow extends SimOrder {
   account: string;
-  clientOrderId: string;
-  /** Assigned by the venue at insert ("sim-" + a per-store sequence). */
-  venueOrderId: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  type: 'market' | 'limit' | 'stop' | 'stop_limit';
-  qty: string;
-  limitPrice?: string;
-  stopPrice?: string;
-  tif: 'GTC' | 'IOC' | 'FOK';
-  status: SimOrderStatus;
-  filledQty: string;
-  /** A stop that has triggered stays triggered. */
-  triggered: boolean;
-  createdTs: number;
-  /** Bars with open < this instant have been matched against the order. */
-  matchedThroughTs: number;
-  updatedTs: number;
 }
 
-export interface SimTradeRow {
+export interface SimTradeRow extends SimTrade {
   account: string;
-  tradeId: string;
-  venueOrderId: string;
-  clientOrderId: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  qty: string;
-  price: string;
-  fee: string;
-  liquidity: 'maker' | 'taker';
-  ts: number;
 }
 
 /** What one matching step changes, written atomically by `SimBook.mutateOrder`. */

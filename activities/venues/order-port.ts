@@ -8,10 +8,12 @@
  * (funds, filters, unknown symbol) is `VenueRejected` and never retried.
  */
 import type { OrderType } from '../../domain/execution/order';
+import type { VenueOrderSeen, VenueStatus } from '../../domain/execution/reconcile';
+import type { SimTrade } from '../../domain/execution/sim-matching';
 import type { OrderSide, SymbolProperties } from '../../domain/execution/symbol';
 
 /** What the venue says about an order, reduced to the states every venue has. */
-export type VenueOrderStatus = 'open' | 'filled' | 'canceled' | 'expired' | 'rejected';
+export type VenueOrderStatus = VenueStatus;
 
 /**
  * Venue-side time in force. GTD and DAY orders are sent as GTC and expired by
@@ -31,35 +33,15 @@ export interface VenueOrderRequest {
   tif: VenueTimeInForce;
 }
 
-export interface VenueOrder {
-  venueOrderId: string;
-  clientOrderId: string;
-  symbol: string;
-  side: OrderSide;
-  type: OrderType;
-  qty: string;
-  filledQty: string;
-  limitPrice?: string;
-  stopPrice?: string;
-  status: VenueOrderStatus;
-  /** Venue time of the last change (epoch ms). */
-  ts: number;
-}
+/** An order as the venue reports it; `ts` is the venue time of its last change (epoch ms). Reconciliation's shape, without trades. */
+export type VenueOrder = Omit<VenueOrderSeen, 'trades'>;
 
-export interface VenueTrade {
-  /** Unique per venue; the order workflow dedupes fills by it. */
-  tradeId: string;
-  venueOrderId: string;
-  clientOrderId: string;
-  symbol: string;
-  side: OrderSide;
-  qty: string;
-  price: string;
-  /** In the quote currency ("0" when the venue charged none). */
-  fee: string;
-  liquidity: 'maker' | 'taker';
-  ts: number;
-}
+/**
+ * One trade of an order, the same shape the simulated venue's matching makes.
+ * `tradeId` is unique per venue (the order workflow dedupes fills by it); `fee`
+ * is in the quote currency ("0" when the venue charged none).
+ */
+export type VenueTrade = SimTrade;
 
 export interface VenueBalance {
   currency: string;

@@ -19,7 +19,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
 import ccxt, { type Exchange } from 'ccxt';
+import { CcxtOrderVenue } from '../../activities/venues/ccxt-orders';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'ccxt');
 
@@ -99,6 +101,28 @@ export function replayExchange(
   exchange.fetchImplementation = transport.fetch;
   preloadMarkets(exchange, exchangeId);
   return { exchange, transport };
+}
+
+/** Credentials the recorded private requests were signed with (their signatures are not matched). */
+const CREDENTIALS = { apiKey: 'test-api-key', secret: 'test-secret', password: 'test-passphrase' };
+
+/** The trading side of a replayed exchange (account `main`), answered from its `orders` recordings. */
+export function replayOrderVenue(exchangeId: ReplayedExchange): {
+  venue: CcxtOrderVenue;
+  transport: ReplayTransport;
+} {
+  const { exchange, transport } = replayExchange(exchangeId, CREDENTIALS, { recordings: 'orders' });
+  return { venue: new CcxtOrderVenue(exchange, 'main'), transport };
+}
+
+/** The ApplicationFailure a venue call rejects with; fails the test when it resolves or throws anything else. */
+export async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
 }
 
 /** Markets from the recorded raw listing through ccxt's own parser, so no request loads them. */

@@ -3,8 +3,6 @@
  * between. Over the real ccxt.binance / ccxt.okx classes with recorded answers (the
  * acceptance scenarios), and over a scripted venue for the paths no recording shows.
  */
-import { ApplicationFailure } from '@temporalio/common';
-import { CcxtOrderVenue } from '../../activities/venues/ccxt-orders';
 import { duplicateClientOrderId } from '../../activities/venues/errors';
 import {
   DUPLICATE_CLIENT_ORDER_ID,
@@ -14,25 +12,9 @@ import {
 } from '../../activities/venues/order-port';
 import { VENUE_FAILURE, venueRejected } from '../../activities/venues/port';
 import { submitOnce } from '../../activities/venues/submit-once';
-import { replayExchange } from '../support/ccxt-replay';
+import { failureOf, replayOrderVenue } from '../support/ccxt-replay';
 
 const T = 1709251985123; // when the recorded orders were placed
-const CREDENTIALS = { apiKey: 'test-api-key', secret: 'test-secret', password: 'test-passphrase' };
-
-function venueOf(exchangeId: 'binance' | 'okx') {
-  const { exchange, transport } = replayExchange(exchangeId, CREDENTIALS, { recordings: 'orders' });
-  return { venue: new CcxtOrderVenue(exchange, 'main'), transport };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
-
 const limitBuy = (clientOrderId: string, limitPrice = '60512.34'): VenueOrderRequest => ({
   clientOrderId,
   symbol: 'BTC/USDT',
@@ -48,7 +30,7 @@ describe('submitOnce over recorded binance answers', () => {
 
   it('after a POST that timed out at the transport, the retry finds the order and does not POST again', async () => {
     const id = 'qmtl68870e44a2ff93c5fc7140008b334ad3';
-    const { venue, transport } = venueOf('binance');
+    const { venue, transport } = replayOrderVenue('binance');
     const first = await failureOf(submitOnce(venue, limitBuy(id)));
     expect(first).toMatchObject({ type: VENUE_FAILURE.unavailable, nonRetryable: false });
     expect(first.details).toEqual([expect.objectContaining({ ambiguous: true, clientOrderId: id })]);
@@ -62,7 +44,7 @@ describe('submitOnce over recorded binance answers', () => {
 
   it('reads -2010 Duplicate order sent. after a lagging lookup as "it exists" and looks again', async () => {
     const id = 'qmtl93242fbe978666c2f5444fa000fc9e25';
-    const { venue, transport } = venueOf('binance');
+    const { venue, transport } = replayOrderVenue('binance');
     const { order, outcome } = await submitOnce(venue, limitBuy(id));
     expect(outcome).toBe('found');
     expect(order).toMatchObject({ venueOrderId: '25468000002', clientOrderId: id, status: 'open' });
@@ -71,7 +53,7 @@ describe('submitOnce over recorded binance answers', () => {
 
   it('submits when the venue has no such order', async () => {
     const id = 'qmtl67b6b1217fc9783a76774cc4717d28b3';
-    const { venue } = venueOf('binance');
+    const { venue } = replayOrderVenue('binance');
     jest.spyOn(venue, 'findOrder').mockResolvedValueOnce(undefined);
     const { order, outcome } = await submitOnce(venue, limitBuy(id));
     expect(outcome).toBe('submitted');
@@ -83,7 +65,7 @@ describe('submitOnce over recorded okx answers', () => {
   it('after a timed-out batch-orders POST, the retry finds the order and does not POST again', async () => {
     const id = 'qmtl68870e44a2ff93c5fc7140008b33';
     const lookup = `GET /api/v5/trade/order?clOrdId=${id}&instId=BTC-USDT`;
-    const { venue, transport } = venueOf('okx');
+    const { venue, transport } = replayOrderVenue('okx');
     const first = await failureOf(submitOnce(venue, limitBuy(id, '60512.3')));
     expect(first).toMatchObject({ type: VENUE_FAILURE.unavailable, nonRetryable: false });
     const retry = await submitOnce(venue, limitBuy(id, '60512.3'));

@@ -4,30 +4,12 @@
  * with recorded raw responses (test/fixtures/ccxt/<exchange>/orders), ccxt parses and
  * maps errors, and CcxtOrderVenue turns the result into the order port's values.
  */
-import { ApplicationFailure } from '@temporalio/common';
-import { CcxtOrderVenue } from '../../activities/venues/ccxt-orders';
 import { DUPLICATE_CLIENT_ORDER_ID, type VenueOrderRequest } from '../../activities/venues/order-port';
 import { VENUE_FAILURE } from '../../activities/venues/port';
 import type { SymbolProperties } from '../../domain/execution/symbol';
-import { replayExchange } from '../support/ccxt-replay';
+import { failureOf, replayOrderVenue } from '../support/ccxt-replay';
 
 const T = 1709251985123; // 2024-03-01T00:13:05.123Z, when the recorded orders were placed
-const CREDENTIALS = { apiKey: 'test-api-key', secret: 'test-secret', password: 'test-passphrase' };
-
-function venueOf(exchangeId: 'binance' | 'okx') {
-  const { exchange, transport } = replayExchange(exchangeId, CREDENTIALS, { recordings: 'orders' });
-  return { venue: new CcxtOrderVenue(exchange, 'main'), transport };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
-
 const limitBuy = (clientOrderId: string, qty = '0.015'): VenueOrderRequest => ({
   clientOrderId,
   symbol: 'BTC/USDT',
@@ -58,7 +40,7 @@ describe('binance orders through the real ccxt class', () => {
   };
 
   it('submits a limit order under our client order id and reads the FULL answer', async () => {
-    const { venue, transport } = venueOf('binance');
+    const { venue, transport } = replayOrderVenue('binance');
     expect(await venue.submitOrder(limitBuy(ID.limit))).toEqual({
       venueOrderId: '25467859441',
       clientOrderId: ID.limit,
@@ -76,7 +58,7 @@ describe('binance orders through the real ccxt class', () => {
   });
 
   it('sends a stop-limit as STOP_LOSS_LIMIT with its stop price', async () => {
-    const { venue } = venueOf('binance');
+    const { venue } = replayOrderVenue('binance');
     const order = await venue.submitOrder({
       clientOrderId: ID.stop,
       symbol: 'BTC/USDT',
@@ -96,7 +78,7 @@ describe('binance orders through the real ccxt class', () => {
   });
 
   it('finds an order by client order id, and answers undefined for -2013 Order does not exist', async () => {
-    const { venue, transport } = venueOf('binance');
+    const { venue, transport } = replayOrderVenue('binance');
     expect(await venue.findOrder('BTC/USDT', ID.limit)).toEqual({
       venueOrderId: '25467859441',
       clientOrderId: ID.limit,
@@ -117,7 +99,7 @@ describe('binance orders through the real ccxt class', () => {
   });
 
   it('cancels an open order; a partly filled one stays canceled with its filled quantity', async () => {
-    const { venue } = venueOf('binance');
+    const { venue } = replayOrderVenue('binance');
     expect(await venue.cancelOrder('BTC/USDT', ID.cancelOpen)).toEqual({
       venueOrderId: '25467901234',
       clientOrderId: ID.cancelOpen, // not the cancel's own id binance puts in clientOrderId
@@ -133,7 +115,7 @@ describe('binance orders through the real ccxt class', () => {
   });
 
   it('answers a cancel that lost the race to the fill with the filled order', async () => {
-    const { venue, transport } = venueOf('binance');
+    const { venue, transport } = replayOrderVenue('binance');
     const order = await venue.cancelOrder('BTC/USDT', ID.cancelFilled);
     expect(order).toMatchObject({ status: 'filled', filledQty: '0.02', qty: '0.02', ts: T + 115100 });
     expect(transport.requests).toEqual([
@@ -143,7 +125,7 @@ describe('binance orders through the real ccxt class', () => {
   });
 
   it("lists an order's trades with exact decimals; a fee paid in BNB is not a quote fee", async () => {
-    const { venue, transport } = venueOf('binance');
+    const { venue, transport } = replayOrderVenue('binance');
     const fill = { venueOrderId: '25467998877', clientOrderId: ID.trades, symbol: 'BTC/USDT', side: 'sell' };
     expect(await venue.fetchOrderTrades('BTC/USDT', ID.trades)).toEqual([
       {
@@ -169,7 +151,7 @@ describe('binance orders through the real ccxt class', () => {
   });
 
   it('lists open orders of every symbol, stop-limits included', async () => {
-    const { venue, transport } = venueOf('binance');
+    const { venue, transport } = replayOrderVenue('binance');
     const orders = await venue.fetchOpenOrders();
     expect(orders.map((o) => [o.clientOrderId, o.type, o.status, o.filledQty, o.stopPrice])).toEqual([
       [ID.limit, 'limit', 'open', '0.005', undefined],
@@ -179,7 +161,7 @@ describe('binance orders through the real ccxt class', () => {
   });
 
   it('reports balances as exact decimals (0.1 free + 0.2 locked is 0.3), empty currencies left out', async () => {
-    const { venue } = venueOf('binance');
+    const { venue } = replayOrderVenue('binance');
     expect(await venue.fetchBalances()).toEqual([
       { currency: 'BTC', free: '0.1', used: '0.2', total: '0.3' },
       { currency: 'USDT', free: '10234.56789012', used: '907.6851', total: '11142.25299012' },
@@ -187,7 +169,7 @@ describe('binance orders through the real ccxt class', () => {
   });
 
   it('derives symbol properties from the market listing', async () => {
-    const { venue, transport } = venueOf('binance');
+    const { venue, transport } = replayOrderVenue('binance');
     expect(plain(await venue.symbolProperties('BTC/USDT'))).toEqual({
       ...{ symbol: 'BTC/USDT', minQty: '0.00001', lotStep: '0.00001', tickSize: '0.01', minNotional: '5' },
     });
@@ -195,21 +177,21 @@ describe('binance orders through the real ccxt class', () => {
   });
 
   it('refuses a quantity off the lot instead of letting ccxt cut it', async () => {
-    const { venue, transport } = venueOf('binance');
+    const { venue, transport } = replayOrderVenue('binance');
     const thrown = await failureOf(venue.submitOrder(limitBuy(ID.limit, '0.0150001')));
     expect(thrown).toMatchObject({ type: VENUE_FAILURE.rejected, nonRetryable: true });
     expect(transport.requests).toEqual([]);
   });
 
   it('maps -2010 insufficient balance to a non-retryable VenueRejected', async () => {
-    const { venue } = venueOf('binance');
+    const { venue } = replayOrderVenue('binance');
     const thrown = await failureOf(venue.submitOrder(limitBuy(ID.insufficient, '5')));
     expect(thrown).toMatchObject({ type: VENUE_FAILURE.rejected, nonRetryable: true });
     expect(thrown.message).toMatch(/\(InsufficientFunds\)/);
   });
 
   it('maps -2010 Duplicate order sent. to DuplicateClientOrderId', async () => {
-    const { venue } = venueOf('binance');
+    const { venue } = replayOrderVenue('binance');
     const thrown = await failureOf(venue.submitOrder(limitBuy(ID.duplicate)));
     expect(thrown).toMatchObject({ type: DUPLICATE_CLIENT_ORDER_ID, nonRetryable: true });
   });
@@ -232,7 +214,7 @@ describe('okx orders through the real ccxt class', () => {
   const lookup = (id: string) => `GET /api/v5/trade/order?clOrdId=${id}&instId=BTC-USDT`;
 
   it('submits through batch-orders and reads the acknowledged order back', async () => {
-    const { venue, transport } = venueOf('okx');
+    const { venue, transport } = replayOrderVenue('okx');
     expect(await venue.submitOrder(okxLimitBuy(ID.limit))).toEqual({
       venueOrderId: '681276612345678912',
       clientOrderId: ID.limit,
@@ -250,12 +232,12 @@ describe('okx orders through the real ccxt class', () => {
   });
 
   it('answers undefined for 51603 Order does not exist', async () => {
-    const { venue } = venueOf('okx');
+    const { venue } = replayOrderVenue('okx');
     expect(await venue.findOrder('BTC/USDT', ID.missing)).toBeUndefined();
   });
 
   it('cancels: the acknowledgement is read back as canceled with the partial fill', async () => {
-    const { venue, transport } = venueOf('okx');
+    const { venue, transport } = replayOrderVenue('okx');
     expect(await venue.cancelOrder('BTC/USDT', ID.cancelOpen)).toMatchObject({
       venueOrderId: '681276698765432101',
       status: 'canceled',
@@ -267,7 +249,7 @@ describe('okx orders through the real ccxt class', () => {
   });
 
   it('answers a cancel refused with 51402 (already completed) with the filled order', async () => {
-    const { venue } = venueOf('okx');
+    const { venue } = replayOrderVenue('okx');
     expect(await venue.cancelOrder('BTC/USDT', ID.cancelFilled)).toMatchObject({
       status: 'filled',
       filledQty: '0.02',
@@ -276,7 +258,7 @@ describe('okx orders through the real ccxt class', () => {
   });
 
   it('lists fills oldest first with the fee as a positive quote amount', async () => {
-    const { venue } = venueOf('okx');
+    const { venue } = replayOrderVenue('okx');
     const trades = await venue.fetchOrderTrades('BTC/USDT', ID.trades);
     expect(
       trades.map(({ tradeId, qty, price, fee, liquidity, ts }) => ({
@@ -311,7 +293,7 @@ describe('okx orders through the real ccxt class', () => {
   });
 
   it('reports trading-account balances as exact decimals', async () => {
-    const { venue } = venueOf('okx');
+    const { venue } = replayOrderVenue('okx');
     expect(await venue.fetchBalances()).toEqual([
       { currency: 'BTC', free: '0.1', used: '0.2', total: '0.3' },
       { currency: 'USDT', free: '10234.56789012', used: '907.6851', total: '11142.25299012' },
@@ -319,14 +301,14 @@ describe('okx orders through the real ccxt class', () => {
   });
 
   it('derives symbol properties: lot 1e-8 but 0.00001 minimum, no listed minimum notional', async () => {
-    const { venue } = venueOf('okx');
+    const { venue } = replayOrderVenue('okx');
     expect(plain(await venue.symbolProperties('BTC/USDT'))).toEqual({
       ...{ symbol: 'BTC/USDT', minQty: '0.00001', lotStep: '0.00000001', tickSize: '0.1', minNotional: '0' },
     });
   });
 
   it('maps sCode 51008 to VenueRejected and 51016 to DuplicateClientOrderId', async () => {
-    const { venue } = venueOf('okx');
+    const { venue } = replayOrderVenue('okx');
     const funds = await failureOf(venue.submitOrder(okxLimitBuy(ID.insufficient, '5')));
     expect(funds).toMatchObject({ type: VENUE_FAILURE.rejected, nonRetryable: true });
     expect(funds.message).toMatch(/\(InsufficientFunds\)/);
@@ -335,7 +317,7 @@ describe('okx orders through the real ccxt class', () => {
   });
 
   it('refuses stop orders: okx places them as algo orders its order lookup cannot find', async () => {
-    const { venue, transport } = venueOf('okx');
+    const { venue, transport } = replayOrderVenue('okx');
     const stop = {
       ...okxLimitBuy(ID.limit),
       type: 'stop' as const,

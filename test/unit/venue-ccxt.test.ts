@@ -21,19 +21,10 @@ import { VenueRegistry, type ExchangeConfig } from '../../activities/venues/regi
 import { SimVenue } from '../../activities/venues/sim';
 import { ConfigError } from '../../workers/config';
 import { loadVenueCredentials, VenueCredentials } from '../../workers/venue-credentials';
-import { preloadMarkets, replayExchange } from '../support/ccxt-replay';
+import { failureOf, preloadMarkets, replayExchange } from '../support/ccxt-replay';
 
 const MINUTE = 60_000;
 const MARCH_1 = Date.UTC(2024, 2, 1); // 1709251200000
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
 
 describe('binance through the real ccxt class and recorded responses', () => {
   it('pages /api/v3/klines with a since cursor into the exact bars, dropping the forming one', async () => {
