@@ -31,6 +31,32 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ QMTL_DATABASE_URL: 'mysql://x' }, cwd)).toThrow(/QMTL_DATABASE_URL/);
   });
 
+  it('reads the execution settings, with defaults', () => {
+    expect(loadConfig({}, cwd)).toMatchObject({
+      simStartingBalances: { USDT: '100000' },
+      orderPollMs: 5000,
+      reconcileIntervalMs: 300000,
+      orphanPolicy: 'adopt',
+      dayCutoffUtc: '00:00',
+    });
+    const env = {
+      QMTL_SIM_BALANCES: 'USDT=2500.50, BTC=0.1',
+      QMTL_ORDER_POLL_MS: '1000',
+      QMTL_ORPHAN_POLICY: 'cancel',
+      QMTL_DAY_CUTOFF_UTC: '21:00',
+    };
+    expect(loadConfig(env, cwd)).toMatchObject({
+      simStartingBalances: { USDT: '2500.50', BTC: '0.1' },
+      orderPollMs: 1000,
+      orphanPolicy: 'cancel',
+      dayCutoffUtc: '21:00',
+    });
+    expect(() => loadConfig({ QMTL_SIM_BALANCES: 'USDT=-5' }, cwd)).toThrow(/QMTL_SIM_BALANCES: USDT/);
+    expect(() => loadConfig({ QMTL_SIM_BALANCES: 'usdt=5' }, cwd)).toThrow(/QMTL_SIM_BALANCES/);
+    expect(() => loadConfig({ QMTL_ORPHAN_POLICY: 'ignore' }, cwd)).toThrow(/QMTL_ORPHAN_POLICY/);
+    expect(() => loadConfig({ QMTL_DAY_CUTOFF_UTC: '24:00' }, cwd)).toThrow(/QMTL_DAY_CUTOFF_UTC/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ TEMPORAL_ADDRESS: '  ', QMTL_DATABASE_URL: '' }, cwd)).toMatchObject({
       temporalAddress: undefined,

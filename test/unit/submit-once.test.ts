@@ -1,8 +1,9 @@
 /**
  * submitOnce (SPEC §8): one venue order per client order id, whatever fails in
  * between. Over the real ccxt.binance / ccxt.okx classes with recorded answers (the
- * acceptance scenarios), and over a scripted venue for the paths no recording shows.
+ * acceptance scenarios), over the sim venue, and over a scripted venue for the paths no recording shows.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { duplicateClientOrderId } from '../../activities/venues/errors';
 import {
   DUPLICATE_CLIENT_ORDER_ID,
@@ -11,8 +12,11 @@ import {
   type VenueOrderRequest,
 } from '../../activities/venues/order-port';
 import { VENUE_FAILURE, venueRejected } from '../../activities/venues/port';
+import { SimOrderVenue } from '../../activities/venues/sim-orders';
 import { submitOnce } from '../../activities/venues/submit-once';
+import { createBrokerageModel, SIM_BROKERAGE } from '../../domain/brokerage/model';
 import { failureOf, replayOrderVenue } from '../support/ccxt-replay';
+import { MemorySimBook } from '../support/memory-sim-book';
 
 const T = 1709251985123; // when the recorded orders were placed
 const limitBuy = (clientOrderId: string, limitPrice = '60512.34'): VenueOrderRequest => ({
@@ -119,5 +123,41 @@ describe('submitOnce over a scripted venue', () => {
     const venue = scripted([undefined], () => Promise.reject(rejected));
     expect(await failureOf(submitOnce(venue, request))).toBe(rejected);
     expect(venue.findOrder).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('submitOnce over the sim venue', () => {
+  // The venue accepts the order, then the answer is lost (a timeout on the way back).
+  function lossyAnswerSim() {
+    const book = new MemorySimBook();
+    const sim = new SimOrderVenue({
+      account: 'default',
+      book,
+      model: createBrokerageModel(SIM_BROKERAGE),
+      startingBalances: { USDT: '100000' },
+      now: () => Date.UTC(2024, 0, 1, 12, 5, 30),
+    });
+    let answersLost = 1;
+    const venue: OrderVenue = Object.create(sim, {
+      submitOrder: {
+        value: async (req: VenueOrderRequest) => {
+          const order = await sim.submitOrder(req);
+          if (answersLost-- > 0)
+            throw ApplicationFailure.retryable('request timed out', VENUE_FAILURE.unavailable);
+          return order;
+        },
+      },
+    });
+    return { venue, book };
+  }
+
+  it('a submit whose answer was lost after the venue accepted it leaves exactly one sim order', async () => {
+    const { venue, book } = lossyAnswerSim();
+    const order = limitBuy('qmtl-sim-lost-answer', '20000');
+    expect(await failureOf(submitOnce(venue, order))).toMatchObject({ type: VENUE_FAILURE.unavailable });
+    const retried = await submitOnce(venue, order); // the activity's retry
+    expect(retried.outcome).toBe('found');
+    expect(retried.order).toMatchObject({ clientOrderId: 'qmtl-sim-lost-answer', status: 'open' });
+    expect(book.allOrders().map((o) => o.clientOrderId)).toEqual(['qmtl-sim-lost-answer']);
   });
 });
