@@ -12,6 +12,7 @@ import { createStrategyActivities } from './strategy';
 import { createOrderActivities } from './orders';
 import { createReconcileActivities } from './reconcile';
 import { createKillSwitchActivities } from './kill-switch';
+import { createEventActivities } from './events';
 import type { OrderVenueLookup } from './venues/order-port';
 import { OrderVenueRegistry } from './venues/order-registry';
 
@@ -50,6 +51,7 @@ export function createActivities({
     ...createOrderActivities({ store, orderVenues: tradingVenues, client }),
     ...createReconcileActivities({ store, orderVenues: tradingVenues, client }),
     ...createKillSwitchActivities({ store, orderVenues: tradingVenues, client }),
+    ...createEventActivities({ store }),
   };
 }
 

@@ -23,6 +23,7 @@ import {
   orderWorkflowId,
 } from '../workflows/order-messages';
 import { visibilityOrderDirectory, type OrderDirectory } from './order-directory';
+import { publishOnce } from './events';
 import { flattenOrderInput, startOrderWorkflow } from './order-start';
 import { killScopeKey, type KillScope, type KillSwitchRecord, type Store } from './store/port';
 import type { OrderVenueLookup } from './venues/order-port';
@@ -78,6 +79,16 @@ export function createKillSwitchActivities(deps: KillSwitchActivityDeps) {
     });
   };
 
+  // ControlBus event of a kill step, keyed like its audit line: a retry publishes once.
+  const publish = (request: KillRequest, step: string, detail: Record<string, unknown>) =>
+    publishOnce(deps.store, {
+      eventKey: `${keyOf(request)}:${step}`,
+      topic: 'kill_switch',
+      ...(request.scope.kind === 'world' ? { worldId: request.scope.worldId } : {}),
+      key: killScopeKey(request.scope),
+      payload: { scope_key: killScopeKey(request.scope), step, request_id: request.requestId, ...detail },
+    });
+
   return {
     /** Closes the gate: the scope's record reads engaged from now on. */
     async engageKillSwitch(request: KillRequest): Promise<KillSwitchRecord> {
@@ -92,6 +103,7 @@ export function createKillSwitchActivities(deps: KillSwitchActivityDeps) {
       };
       await deps.store.killSwitches.put(record);
       await audit(request, 'engaged', { reason: request.reason, flatten: request.flatten });
+      await publish(request, 'engaged', { reason: request.reason, flatten: request.flatten });
       return record;
     },
 
@@ -184,6 +196,7 @@ export function createKillSwitchActivities(deps: KillSwitchActivityDeps) {
     /** One audit line for a step with no effect of its own (flatten skipped, completed). */
     async recordKillStep(request: KillRequest & { step: string; detail: Record<string, unknown> }) {
       await audit(request, request.step, request.detail);
+      await publish(request, request.step, request.detail);
     },
   };
 }

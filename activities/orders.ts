@@ -18,6 +18,7 @@ import {
 } from '../workflows/order-messages';
 import { QmtlVenue } from '../workflows/search-attributes';
 import { EXEC_QUEUE } from '../workflows/task-queues';
+import { publishOnce } from './events';
 import type { Store } from './store/port';
 import type {
   OrderVenueLookup,
@@ -103,7 +104,27 @@ export function createOrderActivities({ store, orderVenues, client, now = Date.n
     async submitVenueOrder(
       input: VenueAccountRef & { request: VenueOrderRequest },
     ): Promise<{ order: VenueOrder; outcome: SubmitOutcome }> {
-      return submitOnce(venueOf(input), input.request);
+      const submitted = await submitOnce(venueOf(input), input.request);
+      // The venue holds the order now; keyed by client order id, so a retry publishes once.
+      const { order } = submitted;
+      await publishOnce(store, {
+        eventKey: `order:${order.clientOrderId}:accepted`,
+        topic: 'order',
+        key: order.clientOrderId,
+        payload: {
+          client_order_id: order.clientOrderId,
+          venue_order_id: order.venueOrderId,
+          venue: input.venue,
+          account: input.account,
+          symbol: order.symbol,
+          side: order.side,
+          type: order.type,
+          qty: order.qty,
+          ...(order.limitPrice === undefined ? {} : { limit_price: order.limitPrice }),
+          status: order.status,
+        },
+      });
+      return submitted;
     },
 
     async syncVenueOrder(ref: VenueOrderRef): Promise<VenueOrderSnapshot> {

@@ -78,6 +78,7 @@ export function mountRoute(router: express.Router, spec: RouteSpec, deps: MountD
         await claim.release().catch((e) => req.log.error({ err: e }, 'idempotency release failed'));
       throw err;
     }
+    if (result.stream) return; // the handler streamed its own response
     const stored = serialize(result);
     if (claim?.kind === 'claimed') await settle(claim, stored, req);
     sendStored(res, stored, result.headers ?? {});

@@ -37,6 +37,12 @@ export interface RouteResult {
   headers?: Record<string, string>;
   /** Defaults to application/json; a string body with another type is sent as is (csv, svg). */
   contentType?: string;
+  /**
+   * The handler wrote (and ended) the response itself, e.g. a Server-Sent
+   * Events stream; mount.ts sends nothing more. Only for GETs: there is no
+   * answer an Idempotency-Key could replay.
+   */
+  stream?: boolean;
 }
 
 export interface RouteSpec<

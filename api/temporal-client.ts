@@ -7,12 +7,14 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import { startOrJoinBackfill } from '../activities/backfill-start';
 import type { BarRange, OhlcvSource } from '../domain/data/bars';
+import type { PolicyDocument } from '../domain/world/policy';
 import type { World } from '../domain/world/world';
 import {
   backfillProgressQuery,
@@ -25,7 +27,15 @@ import {
 import { strategyStatusQuery, stopStrategySignal, type StrategyState } from '../workflows/strategy';
 import type { strategyWorkflow } from '../workflows/strategy';
 import type { worldWorkflow } from '../workflows/world';
-import { worldQuery } from '../workflows/world';
+import {
+  UNKNOWN_POLICY_VERSION,
+  addPolicyUpdate,
+  setDefaultPolicyUpdate,
+  worldPoliciesQuery,
+  worldQuery,
+  type WorldPolicies,
+} from '../workflows/world';
+import { ProblemError, conflict, notFound } from './errors';
 import { QmtlMode, QmtlStatus, QmtlStrategyId, QmtlWorldId } from '../workflows/search-attributes';
 import { CONTROL_QUEUE } from '../workflows/task-queues';
 import { TemporalOrders, type OrderControl } from './temporal-orders';
@@ -52,6 +62,20 @@ export interface StrategyControl {
 export interface WorldControl {
   createWorld(world: World): Promise<StartOutcome>;
   world(worldId: string): Promise<World | undefined>;
+}
+
+/** Policy versions of a world; apart from WorldControl so readers of worlds need not fake it. */
+export interface WorldPolicyControl {
+  /** Undefined when no such world exists. */
+  worldPolicies(worldId: string): Promise<WorldPolicies | undefined>;
+  /** Throws 404 for an unknown world, 409 when the world refuses (retired, too many versions). */
+  addWorldPolicy(worldId: string, policy: PolicyDocument, actor: string): Promise<{ version: number }>;
+  /** Throws 404 for an unknown world or version. */
+  setDefaultWorldPolicy(
+    worldId: string,
+    version: number,
+    actor: string,
+  ): Promise<{ default_version: number }>;
 }
 
 /** A backfill as the API reports it: the workflow's own status folded into four. */
@@ -83,7 +107,7 @@ export interface BackfillControl {
 }
 
 export class TemporalGateway
-  implements StrategyControl, WorldControl, BackfillControl, RunControl, OrderControl
+  implements StrategyControl, WorldControl, WorldPolicyControl, BackfillControl, RunControl, OrderControl
 {
   // Orders have their own door (api/temporal-orders.ts); the methods below delegate to it.
   private readonly orders: TemporalOrders;
@@ -172,6 +196,43 @@ export class TemporalGateway
     return queryOrUndefined(this.client.workflow.getHandle(worldWorkflowId(worldId)), (h) =>
       h.query(worldQuery),
     );
+  }
+
+  async worldPolicies(worldId: string): Promise<WorldPolicies | undefined> {
+    return queryOrUndefined(this.client.workflow.getHandle(worldWorkflowId(worldId)), (h) =>
+      h.query(worldPoliciesQuery),
+    );
+  }
+
+  addWorldPolicy(worldId: string, policy: PolicyDocument, actor: string): Promise<{ version: number }> {
+    return this.worldUpdate(worldId, (h) => h.executeUpdate(addPolicyUpdate, { args: [{ policy, actor }] }));
+  }
+
+  setDefaultWorldPolicy(
+    worldId: string,
+    version: number,
+    actor: string,
+  ): Promise<{ default_version: number }> {
+    return this.worldUpdate(worldId, (h) =>
+      h.executeUpdate(setDefaultPolicyUpdate, { args: [{ version, actor }] }),
+    );
+  }
+
+  /** Maps a world update's refusals to problems once, here, as api/temporal-orders.ts does for orders. */
+  private async worldUpdate<T>(worldId: string, call: (h: WorkflowHandle) => Promise<T>): Promise<T> {
+    try {
+      return await call(this.client.workflow.getHandle(worldWorkflowId(worldId)));
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        if (err.cause.type === UNKNOWN_POLICY_VERSION)
+          throw new ProblemError(404, 'E_NOT_FOUND', 'Not found', err.cause.message, { world_id: worldId });
+        throw conflict(err.cause.message, { world_id: worldId, reason: err.cause.type ?? undefined });
+      }
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      // The server says "not found" for a finished (retired) world too; a query tells them apart.
+      if (!(await this.world(worldId))) throw notFound('world', worldId);
+      throw conflict(`world '${worldId}' is retired`, { world_id: worldId, reason: 'WORLD_RETIRED' });
+    }
   }
 
   async startBackfill(input: {

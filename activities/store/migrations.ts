@@ -416,6 +416,41 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_events_by_subject ON audit_events (subject, seq);
     `,
   },
+  {
+    id: 5,
+    name: 'controlbus_events',
+    // The ControlBus log (SPEC §10): seq is the SSE event id, event_key makes
+    // publishing idempotent, ordering_key is the per-key order (an order id).
+    // payload is opaque JSON text, like audit detail.
+    sqlite: `
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_key TEXT NOT NULL UNIQUE,
+        topic TEXT NOT NULL,
+        world_id TEXT,
+        ordering_key TEXT NOT NULL,
+        payload TEXT NOT NULL CHECK (json_type(payload) = 'object'),
+        at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE INDEX events_by_topic ON events (topic, seq);
+      CREATE INDEX events_by_world ON events (world_id, seq);
+    `,
+    postgres: `
+      CREATE TABLE events (
+        seq bigserial PRIMARY KEY,
+        event_key text NOT NULL UNIQUE,
+        topic text NOT NULL,
+        world_id text,
+        ordering_key text NOT NULL,
+        payload text NOT NULL CHECK (jsonb_typeof(payload::jsonb) = 'object'),
+        at text NOT NULL
+      );
+
+      CREATE INDEX events_by_topic ON events (topic, seq);
+      CREATE INDEX events_by_world ON events (world_id, seq);
+    `,
+  },
 ];
 
 /**

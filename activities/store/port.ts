@@ -92,6 +92,7 @@ export interface Store {
   readonly simBook: SimBook;
   readonly killSwitches: KillSwitchRepo;
   readonly audit: AuditRepo;
+  readonly events: EventRepo;
 }
 
 export class StoreConflictError extends Error {
@@ -318,4 +319,36 @@ export interface AuditRepo {
   append(record: Omit<AuditRecord, 'seq'>): Promise<AuditRecord>;
   /** Oldest first; only one subject when given; after `afterSeq` when given. */
   list(options: { subject?: string; afterSeq?: number; limit: number }): Promise<AuditRecord[]>;
+}
+
+// ---------------------------------------------------------------------------
+// ControlBus (SPEC §10): the append-only event log the SSE stream tails.
+// ---------------------------------------------------------------------------
+
+export interface EventRecord {
+  /** Global sequence, ascending in commit order: the SSE event id a client resumes from. */
+  seq: number;
+  /** Idempotency key chosen by the publisher (e.g. `${workflowId}:${what}:${n}`): published once. */
+  eventKey: string;
+  /** e.g. order, kill_switch, activation. */
+  topic: string;
+  worldId?: string;
+  /** Ordering key (an order id, a scope key): events of one key are read in publish order. */
+  key: string;
+  payload: Record<string, unknown>;
+  at: string;
+}
+
+export type EventInput = Omit<EventRecord, 'seq' | 'at'> & { at?: string };
+
+export interface EventRepo {
+  /** Appends unless `eventKey` was published before; returns the stored event either way. */
+  publish(event: EventInput): Promise<EventRecord>;
+  /** Events after `afterSeq`, ascending; only these topics / this world when given. */
+  read(options: {
+    afterSeq: number;
+    topics?: readonly string[];
+    worldId?: string;
+    limit: number;
+  }): Promise<EventRecord[]>;
 }

@@ -33,6 +33,7 @@ import {
 } from './rows';
 import { PostgresArtifacts } from './postgres-artifacts';
 import { PostgresBars } from './postgres-bars';
+import { PostgresEvents } from './postgres-events';
 import { PostgresAudit, PostgresKillSwitches, PostgresSimBook } from './postgres-execution';
 import { PostgresNodes } from './postgres-nodes';
 import { PostgresRuns } from './postgres-runs';
@@ -70,6 +71,7 @@ export class PostgresStore implements Store {
   readonly simBook: SimBook;
   readonly killSwitches: KillSwitchRepo;
   readonly audit: AuditRepo;
+  readonly events: PostgresEvents;
   private readonly pool: Pool;
   private readonly schema: string | undefined;
   private closed = false;
@@ -99,6 +101,7 @@ export class PostgresStore implements Store {
     this.simBook = new PostgresSimBook(this.pool);
     this.killSwitches = new PostgresKillSwitches(this.pool);
     this.audit = new PostgresAudit(this.pool);
+    this.events = new PostgresEvents(this.pool);
   }
 
   async migrate(): Promise<void> {

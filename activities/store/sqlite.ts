@@ -34,6 +34,7 @@ import {
 } from './rows';
 import { SqliteArtifacts } from './sqlite-artifacts';
 import { SqliteBars } from './sqlite-bars';
+import { SqliteEvents } from './sqlite-events';
 import { SqliteAudit, SqliteKillSwitches, SqliteSimBook } from './sqlite-execution';
 import { SqliteNodes } from './sqlite-nodes';
 import { SqliteRuns } from './sqlite-runs';
@@ -56,6 +57,7 @@ export class SqliteStore implements Store {
   readonly simBook: SimBook;
   readonly killSwitches: KillSwitchRepo;
   readonly audit: AuditRepo;
+  readonly events: SqliteEvents;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -74,6 +76,7 @@ export class SqliteStore implements Store {
     this.simBook = new SqliteSimBook(this.db, prepare);
     this.killSwitches = new SqliteKillSwitches(prepare);
     this.audit = new SqliteAudit(this.db, prepare);
+    this.events = new SqliteEvents(this.db, prepare);
   }
 
   async migrate(): Promise<void> {

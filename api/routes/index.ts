@@ -6,10 +6,12 @@ import type { TemporalGateway } from '../temporal-client';
 import { brokerageRoutes } from './brokerage';
 import { dataRoutes } from './data';
 import { dagRoutes } from './dags';
+import { eventRoutes } from './events';
 import { killSwitchRoutes, temporalKillSwitchControl } from './kill-switch';
 import { orderRoutes } from './orders';
 import { runRoutes } from './runs';
 import { strategyRoutes } from './strategies';
+import { worldPolicyRoutes } from './world-policies';
 import { worldRoutes } from './worlds';
 
 export function resourceRoutes(deps: {
@@ -26,10 +28,12 @@ export function resourceRoutes(deps: {
     ...strategyRoutes(deps),
     ...dagRoutes(deps),
     ...worldRoutes(deps),
+    ...worldPolicyRoutes(deps),
     ...dataRoutes(deps),
     ...runRoutes(deps),
     ...brokerageRoutes(),
     ...orderRoutes(deps),
     ...killSwitchRoutes({ ...deps, kills: temporalKillSwitchControl(deps.temporal.client) }),
+    ...eventRoutes(deps),
   ];
 }
