@@ -4,7 +4,14 @@
  * event key, and reads filtered by topic and world that page by afterSeq.
  */
 import type { EventInput, Store } from '../../activities/store';
-import { at, type Harness, postgresHarness, requirePostgres, sqliteHarness } from './store-harness';
+import {
+  at,
+  freshStorePerTest,
+  type Harness,
+  postgresHarness,
+  requirePostgres,
+  sqliteHarness,
+} from './store-harness';
 
 function event(eventKey: string, overrides: Partial<EventInput> = {}): EventInput {
   return {
@@ -19,20 +26,10 @@ function event(eventKey: string, overrides: Partial<EventInput> = {}): EventInpu
 }
 
 function eventsContract(makeHarness: () => Harness): void {
-  let harness: Harness;
   let store: Store;
 
-  beforeEach(async () => {
-    harness = makeHarness();
-    store = await harness.open();
-  });
-
-  afterEach(async () => {
-    try {
-      await store?.close();
-    } finally {
-      await harness.destroy();
-    }
+  freshStorePerTest(makeHarness, (opened) => {
+    store = opened;
   });
 
   it('publishes with ascending seqs and reads back exactly what was stored', async () => {

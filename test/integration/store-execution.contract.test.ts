@@ -12,7 +12,14 @@ import {
   killScopeKey,
 } from '../../activities/store';
 import { Dec } from '../../domain/execution/symbol';
-import { at, type Harness, postgresHarness, requirePostgres, sqliteHarness } from './store-harness';
+import {
+  at,
+  freshStorePerTest,
+  type Harness,
+  postgresHarness,
+  requirePostgres,
+  sqliteHarness,
+} from './store-harness';
 
 const ACCOUNT = 'sim:main';
 const T0 = Date.UTC(2025, 0, 1);
@@ -58,20 +65,10 @@ function trade(row: SimOrderRow, tradeId: string, overrides: Partial<SimTradeRow
 }
 
 function executionContract(makeHarness: () => Harness): void {
-  let harness: Harness;
   let store: Store;
 
-  beforeEach(async () => {
-    harness = makeHarness();
-    store = await harness.open();
-  });
-
-  afterEach(async () => {
-    try {
-      await store?.close();
-    } finally {
-      await harness.destroy();
-    }
+  freshStorePerTest(makeHarness, (opened) => {
+    store = opened;
   });
 
   describe('sim book orders', () => {

@@ -81,6 +81,27 @@ export function postgresHarness(): Harness {
   };
 }
 
+/** Opens a fresh store before each test (handing it to `use`) and closes and destroys it after. */
+export function freshStorePerTest(
+  makeHarness: () => Harness,
+  use: (store: Store, harness: Harness) => void,
+): void {
+  let harness: Harness | undefined;
+  let store: Store | undefined;
+  beforeEach(async () => {
+    harness = makeHarness();
+    store = await harness.open();
+    use(store, harness);
+  });
+  afterEach(async () => {
+    try {
+      await store?.close();
+    } finally {
+      await harness?.destroy();
+    }
+  });
+}
+
 export async function requirePostgres(): Promise<void> {
   const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
   try {

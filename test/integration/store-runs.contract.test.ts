@@ -4,7 +4,14 @@
  * PostgreSQL is required, not optional.
  */
 import type { RunRecord, Store } from '../../activities/store';
-import { at, type Harness, postgresHarness, requirePostgres, sqliteHarness } from './store-harness';
+import {
+  at,
+  freshStorePerTest,
+  type Harness,
+  postgresHarness,
+  requirePostgres,
+  sqliteHarness,
+} from './store-harness';
 
 const STRATEGY = 'a'.repeat(64);
 
@@ -25,20 +32,10 @@ function run(runId: string, overrides: Partial<RunRecord> = {}): RunRecord {
 }
 
 function runContract(makeHarness: () => Harness): void {
-  let harness: Harness;
   let store: Store;
 
-  beforeEach(async () => {
-    harness = makeHarness();
-    store = await harness.open();
-  });
-
-  afterEach(async () => {
-    try {
-      await store?.close();
-    } finally {
-      await harness.destroy();
-    }
+  freshStorePerTest(makeHarness, (opened) => {
+    store = opened;
   });
 
   it('round-trips a finished run exactly: window, metrics (floats and negatives), nodes, fingerprint', async () => {

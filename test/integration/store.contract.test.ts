@@ -19,23 +19,16 @@ import {
   requirePostgres,
   sqliteHarness,
   strategy,
+  freshStorePerTest,
 } from './store-harness';
 
 function storeContract(kind: Store['kind'], makeHarness: () => Harness): void {
   let harness: Harness;
   let store: Store;
 
-  beforeEach(async () => {
-    harness = makeHarness();
-    store = await harness.open();
-  });
-
-  afterEach(async () => {
-    try {
-      await store?.close();
-    } finally {
-      await harness.destroy();
-    }
+  freshStorePerTest(makeHarness, (opened, openedHarness) => {
+    store = opened;
+    harness = openedHarness;
   });
 
   describe('lifecycle', () => {
