@@ -5,6 +5,7 @@
  * and reconciliation, so each side names the same messages.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AccountLedgerWire, BookedFill } from '../domain/execution/account-book';
 import type { OrderType } from '../domain/execution/order';
 import type { OrderState } from '../domain/execution/order-state';
 import type { OrderSide } from '../domain/execution/symbol';
@@ -167,25 +168,14 @@ export interface ReserveRequest {
 export type ReservationReply =
   { orderId: string; ok: true } | { orderId: string; ok: false; reason: string; detail: string };
 
-export interface AccountFill {
-  orderId: string;
-  tradeId: string;
-  symbol: string;
-  side: OrderSide;
-  qty: string;
-  price: string;
-  fee: string;
-  ts: number;
-}
+/** One fill as the order workflow forwards it to its account (the domain's booking input). */
+export type AccountFill = BookedFill;
 
-export interface AccountView {
+/** Cash, signed positions (negative is short) and reservations, as domain/execution/account-book.ts keeps them. */
+export interface AccountView extends AccountLedgerWire {
   venue: string;
   account: string;
   quoteCurrency: string;
-  cash: { settled: string; unsettled: Array<{ amount: string; settlesOn: string }> };
-  /** Signed quantities by symbol; negative is short. */
-  positions: Record<string, string>;
-  reservations: Array<{ orderId: string; symbol: string; side: OrderSide; quantity: string; cash: string }>;
   /** Trade ids booked, newest last (bounded; dedupes fills). */
   bookedTradeIds: string[];
   updatedAt: number;
