@@ -13,6 +13,11 @@ import { createOrderActivities } from './orders';
 import { createReconcileActivities } from './reconcile';
 import { createKillSwitchActivities } from './kill-switch';
 import { createEventActivities } from './events';
+import { createAllocationActivities } from './allocation';
+import { createRebalanceActivities } from './rebalance';
+import { createWorldActivities } from './world';
+import { createWorldEvaluationActivities } from './world-evaluation';
+import { createWorldApplyActivities } from './world-apply';
 import type { OrderVenueLookup } from './venues/order-port';
 import { OrderVenueRegistry } from './venues/order-registry';
 
@@ -52,6 +57,11 @@ export function createActivities({
     ...createReconcileActivities({ store, orderVenues: tradingVenues, client }),
     ...createKillSwitchActivities({ store, orderVenues: tradingVenues, client }),
     ...createEventActivities({ store }),
+    ...createAllocationActivities({ store }),
+    ...createRebalanceActivities({ orderVenues: tradingVenues, client }),
+    ...createWorldActivities({ store }),
+    ...createWorldEvaluationActivities({ store, client }),
+    ...createWorldApplyActivities({ client }),
   };
 }
 

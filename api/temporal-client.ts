@@ -28,17 +28,17 @@ import { strategyStatusQuery, stopStrategySignal, type StrategyState } from '../
 import type { strategyWorkflow } from '../workflows/strategy';
 import type { worldWorkflow } from '../workflows/world';
 import {
-  UNKNOWN_POLICY_VERSION,
   addPolicyUpdate,
   setDefaultPolicyUpdate,
   worldPoliciesQuery,
   worldQuery,
   type WorldPolicies,
 } from '../workflows/world';
-import { ProblemError, conflict, notFound } from './errors';
+import { conflict, notFound } from './errors';
 import { QmtlMode, QmtlStatus, QmtlStrategyId, QmtlWorldId } from '../workflows/search-attributes';
 import { CONTROL_QUEUE } from '../workflows/task-queues';
 import { TemporalOrders, type OrderControl } from './temporal-orders';
+import { TemporalWorlds, worldRefusalProblem, type WorldServiceControl } from './temporal-worlds';
 import { runProgress, strategyStatuses, type RunControl } from './temporal-runs';
 
 export const strategyWorkflowId = (strategyId: string): string => `strategy:${strategyId}`;
@@ -107,10 +107,19 @@ export interface BackfillControl {
 }
 
 export class TemporalGateway
-  implements StrategyControl, WorldControl, WorldPolicyControl, BackfillControl, RunControl, OrderControl
+  implements
+    StrategyControl,
+    WorldControl,
+    WorldPolicyControl,
+    WorldServiceControl,
+    BackfillControl,
+    RunControl,
+    OrderControl
 {
-  // Orders have their own door (api/temporal-orders.ts); the methods below delegate to it.
+  // Orders and the WorldService have their own doors (api/temporal-orders.ts,
+  // api/temporal-worlds.ts); the methods below delegate to them.
   private readonly orders: TemporalOrders;
+  private readonly worlds: TemporalWorlds;
 
   constructor(
     readonly client: Client,
@@ -118,7 +127,15 @@ export class TemporalGateway
     readonly address?: string,
   ) {
     this.orders = new TemporalOrders(client);
+    this.worlds = new TemporalWorlds(client);
   }
+
+  worldSnapshot: WorldServiceControl['worldSnapshot'] = (id) => this.worlds.worldSnapshot(id);
+  listWorlds: WorldServiceControl['listWorlds'] = (options) => this.worlds.listWorlds(options);
+  worldWrite: WorldServiceControl['worldWrite'] = (id, name, arg) => this.worlds.worldWrite(id, name, arg);
+  startApply: WorldServiceControl['startApply'] = (input) => this.worlds.startApply(input);
+  applyStatus: WorldServiceControl['applyStatus'] = (id, runId) => this.worlds.applyStatus(id, runId);
+  ackApply: WorldServiceControl['ackApply'] = (id, runId, ack) => this.worlds.ackApply(id, runId, ack);
 
   placeOrder: OrderControl['placeOrder'] = (input) => this.orders.placeOrder(input);
   order: OrderControl['order'] = (id) => this.orders.order(id);
@@ -218,16 +235,13 @@ export class TemporalGateway
     );
   }
 
-  /** Maps a world update's refusals to problems once, here, as api/temporal-orders.ts does for orders. */
+  /** Policy updates; refusals map through the WorldService's one table (api/temporal-worlds.ts). */
   private async worldUpdate<T>(worldId: string, call: (h: WorkflowHandle) => Promise<T>): Promise<T> {
     try {
       return await call(this.client.workflow.getHandle(worldWorkflowId(worldId)));
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        if (err.cause.type === UNKNOWN_POLICY_VERSION)
-          throw new ProblemError(404, 'E_NOT_FOUND', 'Not found', err.cause.message, { world_id: worldId });
-        throw conflict(err.cause.message, { world_id: worldId, reason: err.cause.type ?? undefined });
-      }
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure)
+        throw worldRefusalProblem(worldId, err.cause);
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       // The server says "not found" for a finished (retired) world too; a query tells them apart.
       if (!(await this.world(worldId))) throw notFound('world', worldId);

@@ -7,3 +7,6 @@ export { reconcileWorkflow } from './reconcile';
 export { killSwitchWorkflow } from './kill-switch';
 export { orderWorkflow } from './order';
 export { accountWorkflow } from './account';
+export { applyWorkflow } from './apply';
+export { allocationWorkflow } from './allocation';
+export { rebalanceWorkflow } from './rebalance';

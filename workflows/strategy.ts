@@ -3,7 +3,9 @@
  * processing (load the stored DAG, bind worlds default-safe) → running (a
  * backtest DAG run per world, as child workflows) → completed when every run
  * completed, failed when one failed, stopped on request (the runs are stopped
- * too). The DAG itself never enters the history; only its id does.
+ * too). Each world then evaluates its finished backtest and says which mode
+ * the strategy may run in (strategy-decisions.ts). The DAG itself never
+ * enters the history; only its id does.
  */
 import {
   condition,
@@ -21,6 +23,7 @@ import type { StrategyActivities } from '../activities/strategy';
 import { storeCall } from './activity-options';
 import { QmtlStatus } from './search-attributes';
 import { runBacktests, type StrategyRun } from './strategy-runs';
+import { askWorlds, type WorldStanding } from './strategy-decisions';
 
 export interface StrategyWorkflowInput {
   strategyId: string;
@@ -47,6 +50,8 @@ export interface StrategyState {
   transitions: Array<{ status: StrategyStatus; at: string }>;
   /** One backtest run per bound world (absent in histories from before DAG runs). */
   runs?: StrategyRun[];
+  /** Each world's evaluation of its completed run and its decision (absent in histories from before). */
+  worlds?: WorldStanding[];
   stopReason?: string;
   error?: string;
 }
@@ -111,6 +116,14 @@ export async function strategyWorkflow(input: StrategyWorkflowInput): Promise<St
   state.runs = [];
   const outcome = await runBacktests(input, state.runs, () => (stopRequested ? state.stopReason : undefined));
   if (outcome.event === 'fail') state.error = outcome.error;
+  if (outcome.event !== 'stop' && patched('world-evaluation')) {
+    state.worlds = [];
+    await askWorlds(input.strategyId, state.runs, state.worlds, () => stopRequested);
+    if (stopRequested) {
+      move('stop');
+      return state;
+    }
+  }
   move(outcome.event);
   return state;
 }

@@ -1,121 +1,95 @@
 /**
- * world:{worldId} — the world's entity workflow. It owns the world's
- * configuration and versioned policies; reads are queries, writes are updates
- * with validators (bindings, activation and apply come later).
+ * world:{worldId} — the world's entity workflow (SPEC §9): config, policy
+ * versions, bindings, evaluation runs, the activation table, apply runs,
+ * promotions and the audit sequence. Reads are queries, writes are updates
+ * with validators (workflows/world-messages.ts).
  *
- * Handlers add no commands, so histories recorded before policies existed
- * still replay: the command order is unchanged.
+ * Runs started before WorldService take the legacy path (`patched` false) so
+ * their histories replay. The v2 main loop only flushes the outbox (audit
+ * records, ControlBus events), closes activation windows on a workflow timer,
+ * and continues as new when the history grows long.
  */
 import {
-  ApplicationFailure,
+  allHandlersFinished,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
-  setHandler,
+  continueAsNew,
+  patched,
+  proxyActivities,
+  workflowInfo,
 } from '@temporalio/workflow';
-import type { PolicyDocument } from '../domain/world/policy';
-import type { World } from '../domain/world/world';
+import type { WorldActivities } from '../activities/world';
+import { expireActivation, nextExpiry } from '../domain/world/activation';
+import { storeCall } from './activity-options';
+import { registerActivationHandlers } from './world-activation-handlers';
+import { registerWorldHandlers } from './world-handlers';
+import { legacyWorld } from './world-legacy';
+import type { WorldWorkflowInput } from './world-messages';
+import { WorldState } from './world-state';
 
-export interface WorldWorkflowInput {
-  world: World;
-}
+export type { WorldWorkflowInput } from './world-messages';
+export {
+  MAX_POLICY_BYTES,
+  MAX_POLICY_VERSIONS,
+  POLICY_REFUSED,
+  UNKNOWN_POLICY_VERSION,
+  WORLD_RETIRED,
+  addPolicyUpdate,
+  retireWorldSignal,
+  setDefaultPolicyUpdate,
+  worldPoliciesQuery,
+  worldQuery,
+  type PolicyVersion,
+  type WorldPolicies,
+} from './world-policies';
 
-export interface PolicyVersion {
-  version: number;
-  /** Workflow time of the update, so replays agree. */
-  created_at: string;
-  actor: string;
-  policy: PolicyDocument;
-}
+/** Continue-as-new past this many history events, unless the server suggests it earlier. */
+export const MAX_HISTORY_EVENTS = 2000;
 
-export interface WorldPolicies {
-  default_version: number | null;
-  versions: PolicyVersion[];
-}
+export async function worldWorkflow(input: WorldWorkflowInput): Promise<{ retired: string }> {
+  if (!patched('world-service')) return legacyWorld(input.world);
+  const { appendWorldAudit, publishWorldEvents } = proxyActivities<WorldActivities>(storeCall);
+  const state = new WorldState(input);
+  registerWorldHandlers(state);
+  registerActivationHandlers(state);
+  if (input.carried === undefined) state.write(input.world.owner, 'world.created', { world: input.world });
 
-/** Refusal types the Gateway maps to status codes (api/temporal-client.ts). */
-export const WORLD_RETIRED = 'WORLD_RETIRED';
-export const UNKNOWN_POLICY_VERSION = 'UNKNOWN_POLICY_VERSION';
-export const POLICY_REFUSED = 'POLICY_REFUSED';
-
-// Policies live in workflow state and every query returns them; bound both.
-export const MAX_POLICY_VERSIONS = 100;
-export const MAX_POLICY_BYTES = 64 * 1024;
-
-export const worldQuery = defineQuery<World>('world');
-export const worldPoliciesQuery = defineQuery<WorldPolicies>('policies');
-export const retireWorldSignal = defineSignal<[{ reason: string }]>('retire');
-/** The gateway parses the policy (domain/world/policy.ts); the first version becomes default. */
-export const addPolicyUpdate = defineUpdate<{ version: number }, [{ policy: PolicyDocument; actor: string }]>(
-  'addPolicy',
-);
-export const setDefaultPolicyUpdate = defineUpdate<
-  { default_version: number },
-  [{ version: number; actor: string }]
->('setDefaultPolicy');
-
-export async function worldWorkflow({ world }: WorldWorkflowInput): Promise<{ retired: string }> {
-  let retiredFor: string | undefined;
-  const versions: PolicyVersion[] = [];
-  let defaultVersion: number | null = null;
-
-  const refuseIfRetired = () => {
-    if (retiredFor !== undefined)
-      throw ApplicationFailure.nonRetryable(`world ${world.id} is retired`, WORLD_RETIRED);
+  const flush = async () => {
+    const { audit, events, mark } = state.takeOutbox();
+    if (audit.length > 0) await appendWorldAudit(audit);
+    if (events.length > 0) await publishWorldEvents(events);
+    state.done(mark);
   };
+  const maxEvents = input.max_history_events ?? MAX_HISTORY_EVENTS;
+  const historyLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxEvents;
 
-  setHandler(worldQuery, () => world);
-  setHandler(worldPoliciesQuery, () => ({ default_version: defaultVersion, versions }));
-  setHandler(retireWorldSignal, ({ reason }) => {
-    retiredFor = reason;
-  });
-  setHandler(
-    addPolicyUpdate,
-    ({ policy, actor }) => {
-      const version = versions.length + 1;
-      versions.push({ version, created_at: new Date().toISOString(), actor, policy });
-      if (defaultVersion === null) defaultVersion = version;
-      return { version };
-    },
-    {
-      validator: ({ policy, actor }) => {
-        refuseIfRetired();
-        if (policy === null || typeof policy !== 'object' || Array.isArray(policy))
-          throw ApplicationFailure.nonRetryable('policy must be an object', POLICY_REFUSED);
-        if (typeof actor !== 'string' || actor === '')
-          throw ApplicationFailure.nonRetryable('actor is required', POLICY_REFUSED);
-        if (versions.length >= MAX_POLICY_VERSIONS)
-          throw ApplicationFailure.nonRetryable(
-            `at most ${MAX_POLICY_VERSIONS} policy versions`,
-            POLICY_REFUSED,
-          );
-        if (JSON.stringify(policy).length > MAX_POLICY_BYTES)
-          throw ApplicationFailure.nonRetryable(
-            `policy larger than ${MAX_POLICY_BYTES} bytes`,
-            POLICY_REFUSED,
-          );
-      },
-    },
-  );
-  setHandler(
-    setDefaultPolicyUpdate,
-    ({ version }) => {
-      defaultVersion = version;
-      return { default_version: version };
-    },
-    {
-      validator: ({ version }) => {
-        refuseIfRetired();
-        if (!versions.some((v) => v.version === version))
-          throw ApplicationFailure.nonRetryable(
-            `world ${world.id} has no policy version ${version}`,
-            UNKNOWN_POLICY_VERSION,
-          );
-      },
-    },
-  );
+  for (;;) {
+    const due = nextExpiry(state.book.activation, Date.now());
+    const seenEtag = state.book.activation.etag;
+    const wake = () =>
+      state.hasOutbox() || state.book.deleted !== undefined || state.book.activation.etag !== seenEtag;
+    if (due === undefined) await condition(wake);
+    else await condition(wake, due - Date.now());
 
-  await condition(() => retiredFor !== undefined);
-  return { retired: retiredFor ?? '' };
+    // Windows close on workflow time, whether or not anybody reads the world.
+    const { table, expired } = expireActivation(state.book.activation, Date.now());
+    if (expired.length > 0) {
+      state.book = { ...state.book, activation: table };
+      const detail = {
+        activation_etag: table.etag,
+        entries: expired.map((e) => `${e.strategy_id}:${e.side}`),
+      };
+      state.write('system', 'activation.expired', detail, state.activationEvents(expired));
+    }
+    if (state.hasOutbox()) await flush();
+
+    if (state.book.deleted !== undefined || historyLong()) {
+      // Handlers wait on flushes: keep flushing until every handler has answered.
+      while (!allHandlersFinished() || state.hasOutbox()) {
+        await condition(() => allHandlersFinished() || state.hasOutbox());
+        if (state.hasOutbox()) await flush();
+      }
+      if (state.book.deleted !== undefined) return { retired: state.book.deleted.reason };
+      await continueAsNew<typeof worldWorkflow>(state.carried(input.max_history_events));
+    }
+  }
 }

@@ -4,6 +4,8 @@
  * dialect side by side so the two schemas cannot drift apart unnoticed.
  * Never edit an applied migration; append a new one.
  */
+import { allocationMigrations } from './migrations-allocations';
+import { riskMigrations } from './migrations-risk';
 
 export interface Migration {
   id: number;
@@ -451,6 +453,8 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX events_by_world ON events (world_id, seq);
     `,
   },
+  ...riskMigrations,
+  ...allocationMigrations,
 ];
 
 /**

@@ -6,6 +6,11 @@
  * here, each with its own migration.
  */
 import type { SimOrder, SimOrderStatus, SimTrade } from '../../domain/execution/sim-matching';
+import type { AllocationRepo } from './allocation-port';
+import type { RiskSnapshotRepo } from './risk-port';
+
+export type * from './allocation-port';
+export type * from './risk-port';
 
 export type Role = 'reader' | 'author' | 'operator' | 'admin';
 
@@ -93,6 +98,8 @@ export interface Store {
   readonly killSwitches: KillSwitchRepo;
   readonly audit: AuditRepo;
   readonly events: EventRepo;
+  readonly riskSnapshots: RiskSnapshotRepo;
+  readonly allocations: AllocationRepo;
 }
 
 export class StoreConflictError extends Error {

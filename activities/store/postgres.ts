@@ -34,6 +34,8 @@ import {
 import { PostgresArtifacts } from './postgres-artifacts';
 import { PostgresBars } from './postgres-bars';
 import { PostgresEvents } from './postgres-events';
+import { PostgresRiskSnapshots } from './postgres-risk';
+import { PostgresAllocations } from './postgres-allocations';
 import { PostgresAudit, PostgresKillSwitches, PostgresSimBook } from './postgres-execution';
 import { PostgresNodes } from './postgres-nodes';
 import { PostgresRuns } from './postgres-runs';
@@ -72,6 +74,8 @@ export class PostgresStore implements Store {
   readonly killSwitches: KillSwitchRepo;
   readonly audit: AuditRepo;
   readonly events: PostgresEvents;
+  readonly riskSnapshots: PostgresRiskSnapshots;
+  readonly allocations: PostgresAllocations;
   private readonly pool: Pool;
   private readonly schema: string | undefined;
   private closed = false;
@@ -102,6 +106,8 @@ export class PostgresStore implements Store {
     this.killSwitches = new PostgresKillSwitches(this.pool);
     this.audit = new PostgresAudit(this.pool);
     this.events = new PostgresEvents(this.pool);
+    this.riskSnapshots = new PostgresRiskSnapshots(this.pool);
+    this.allocations = new PostgresAllocations(this.pool);
   }
 
   async migrate(): Promise<void> {

@@ -35,6 +35,8 @@ import {
 import { SqliteArtifacts } from './sqlite-artifacts';
 import { SqliteBars } from './sqlite-bars';
 import { SqliteEvents } from './sqlite-events';
+import { SqliteRiskSnapshots } from './sqlite-risk';
+import { SqliteAllocations } from './sqlite-allocations';
 import { SqliteAudit, SqliteKillSwitches, SqliteSimBook } from './sqlite-execution';
 import { SqliteNodes } from './sqlite-nodes';
 import { SqliteRuns } from './sqlite-runs';
@@ -58,6 +60,8 @@ export class SqliteStore implements Store {
   readonly killSwitches: KillSwitchRepo;
   readonly audit: AuditRepo;
   readonly events: SqliteEvents;
+  readonly riskSnapshots: SqliteRiskSnapshots;
+  readonly allocations: SqliteAllocations;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -77,6 +81,8 @@ export class SqliteStore implements Store {
     this.killSwitches = new SqliteKillSwitches(prepare);
     this.audit = new SqliteAudit(this.db, prepare);
     this.events = new SqliteEvents(this.db, prepare);
+    this.riskSnapshots = new SqliteRiskSnapshots(this.db, prepare);
+    this.allocations = new SqliteAllocations(prepare);
   }
 
   async migrate(): Promise<void> {

@@ -3,15 +3,25 @@ import type { Store } from '../../activities/store/port';
 import type { NodeTypeCatalog } from '../../domain/dag/node-types';
 import type { RouteSpec } from '../route';
 import type { TemporalGateway } from '../temporal-client';
+import { temporalRebalancing } from '../temporal-rebalancing';
+import { allocationRoutes } from './allocations';
 import { brokerageRoutes } from './brokerage';
 import { dataRoutes } from './data';
 import { dagRoutes } from './dags';
 import { eventRoutes } from './events';
 import { killSwitchRoutes, temporalKillSwitchControl } from './kill-switch';
 import { orderRoutes } from './orders';
+import { rebalancingRoutes } from './rebalancing';
+import { riskHubRoutes } from './risk-hub';
 import { runRoutes } from './runs';
 import { strategyRoutes } from './strategies';
+import { worldActivationRoutes } from './world-activation';
+import { worldApplyRoutes } from './world-apply';
+import { worldAuditRoutes } from './world-audit';
+import { worldBindingRoutes } from './world-bindings';
+import { worldEvaluateRoutes } from './world-evaluate';
 import { worldPolicyRoutes } from './world-policies';
+import { worldPromotionRoutes } from './world-promotions';
 import { worldRoutes } from './worlds';
 
 export function resourceRoutes(deps: {
@@ -29,11 +39,20 @@ export function resourceRoutes(deps: {
     ...dagRoutes(deps),
     ...worldRoutes(deps),
     ...worldPolicyRoutes(deps),
+    ...worldBindingRoutes(deps),
+    ...worldEvaluateRoutes(deps),
+    ...worldActivationRoutes(deps),
+    ...worldApplyRoutes(deps),
+    ...worldPromotionRoutes(deps),
+    ...worldAuditRoutes(deps),
     ...dataRoutes(deps),
     ...runRoutes(deps),
     ...brokerageRoutes(),
     ...orderRoutes(deps),
     ...killSwitchRoutes({ ...deps, kills: temporalKillSwitchControl(deps.temporal.client) }),
     ...eventRoutes(deps),
+    ...allocationRoutes({ ...deps, rebalancing: temporalRebalancing(deps.temporal.client) }),
+    ...rebalancingRoutes({ ...deps, rebalancing: temporalRebalancing(deps.temporal.client) }),
+    ...riskHubRoutes(deps),
   ];
 }

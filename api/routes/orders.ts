@@ -1,8 +1,8 @@
 /**
  * Orders over HTTP (SPEC §5, §8): place, read, cancel, replace, report fills,
  * read an account. Each order is the workflow `order:{clientOrderId}`; the
- * Gateway only validates, guards (world, live, kill switch) and calls the
- * order door (api/temporal-orders.ts). Cancel is never guarded: cutting risk
+ * Gateway only validates, guards (world, live, kill switch, a strategy's
+ * activation gate: order-gate.ts) and calls the order door (api/temporal-orders.ts). Cancel is never guarded: cutting risk
  * must always be possible.
  */
 import type express from 'express';
@@ -26,11 +26,13 @@ import {
 import { defineRoute, type RouteSpec } from '../route';
 import type { WorldControl } from '../temporal-client';
 import type { OrderControl } from '../temporal-orders';
+import type { WorldServiceControl } from '../temporal-worlds';
 import { accountSchema, orderSchema, toAccountBody, toOrderBody } from './order-bodies';
+import { requireOpenGate } from './order-gate';
 
 export interface OrderRouteDeps {
   store: Store;
-  temporal: OrderControl & WorldControl;
+  temporal: OrderControl & WorldControl & Pick<WorldServiceControl, 'worldSnapshot'>;
   /** DAY orders on venues without sessions end at this UTC time, HH:MM (config.dayCutoffUtc). */
   dayCutoffUtc?: string;
   /** How often working orders poll their venue (config.orderPollMs; default: the workflow's 5 s). */
@@ -97,12 +99,16 @@ export function orderRoutes({
         202: { description: 'Accepted; follow status_url', schema: placedSchema },
         403: { description: `Live trading needs ${LIVE_HEADER}: true and a world with allow_live` },
         404: { description: 'Unknown world (E_NOT_FOUND)' },
-        409: { description: 'Kill switch engaged (E_KILL_SWITCH) or intent reused (E_CONFLICT)' },
+        409: {
+          description:
+            "Kill switch engaged (E_KILL_SWITCH), the strategy's activation gate closed (E_GATE_CLOSED, `reason`) or intent reused (E_CONFLICT)",
+        },
       },
       async handler({ body, req }) {
         const world = await guards.world(body.world_id);
         guards.live(req, body, world);
         await guards.killSwitch(body.world_id, body.venue, body.account);
+        await guards.gate(body.world_id, body.strategy_id, body.side, body.mode);
         const input = {
           ...orderWorkflowInput(body, { now: Date.now(), dayCutoffMinute: cutoffMinute(dayCutoffUtc) }),
           ...(orderPollMs !== undefined && { pollIntervalMs: orderPollMs }),
@@ -168,6 +174,7 @@ export function orderRoutes({
         // A replacement is a new order at the venue: the same guards as placing one.
         guards.live(req, input, await guards.world(input.worldId));
         await guards.killSwitch(input.worldId, input.venue, input.account);
+        await guards.gate(input.worldId, input.strategyId, input.side, input.mode);
         const { newOrderId } = await temporal.replaceOrder(params.id, {
           ...(body.qty !== undefined && { qty: body.qty }),
           ...(body.limit_price !== undefined && { limitPrice: body.limit_price }),
@@ -223,7 +230,7 @@ export function orderRoutes({
 class OrderGuards {
   constructor(
     private readonly store: Store,
-    private readonly worlds: WorldControl,
+    private readonly worlds: WorldControl & Pick<WorldServiceControl, 'worldSnapshot'>,
   ) {}
 
   async world(worldId: string): Promise<World> {
@@ -240,6 +247,10 @@ class OrderGuards {
         world_id: world.id,
       });
     }
+  }
+
+  gate(worldId: string, strategyId: string, side: 'buy' | 'sell', mode: 'paper' | 'live'): Promise<void> {
+    return requireOpenGate(this.worlds, { worldId, strategyId, side, mode });
   }
 
   async killSwitch(worldId: string, venue: string, account: string): Promise<void> {

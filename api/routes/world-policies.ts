@@ -1,16 +1,15 @@
 /**
- * World policies and decisions (SPEC §9). Policies are versioned in the
- * `world:{id}` workflow; the Gateway parses them first, so a typo or unknown
- * key is a 422 naming its path and never reaches workflow history.
+ * World policies (SPEC §9). Policies are versioned in the `world:{id}`
+ * workflow; the Gateway parses them first, so a typo or unknown key is a 422
+ * naming its path and never reaches workflow history. (The decision is read
+ * in world-activation.ts.)
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { decideMode } from '../../domain/world/decide';
 import { PolicyError, parsePolicy, parsePolicyText, type PolicyDocument } from '../../domain/world/policy';
 import { worldIdSchema } from '../../domain/world/world';
 import { ProblemError, notFound } from '../errors';
 import { JSON_CONTENT_TYPE, defineRoute, type RouteSpec } from '../route';
-import type { WorldControl, WorldPolicyControl } from '../temporal-client';
+import type { WorldPolicyControl } from '../temporal-client';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 
@@ -40,26 +39,10 @@ const policiesSchema = z
   .object({ default_version: z.number().int().nullable(), versions: z.array(policyVersionSchema) })
   .meta({ id: 'WorldPolicies' });
 
-const decisionSchema = z
-  .object({
-    world_id: z.string(),
-    policy_version: z.number().int().nullable(),
-    effective_mode: z.enum(['compute-only', 'paper', 'live']),
-    execution_domain: z.enum(['backtest', 'dryrun', 'live']),
-    reason: z.string(),
-    as_of: z.string(),
-    ttl: z.number().nullable(),
-    etag: z.string(),
-    dataset_fingerprint: z.string().nullable(),
-    allow_live: z.boolean(),
-  })
-  .meta({ id: 'WorldDecision' });
-
-const DOMAIN = { 'compute-only': 'backtest', paper: 'dryrun', live: 'live' } as const;
-
 const worldParams = z.object({ id: worldIdSchema });
 
-function toPolicy(value: string | Record<string, unknown>): PolicyDocument {
+/** Parses a policy given as an object or YAML/JSON text; 422 E_POLICY_INVALID naming each path. */
+export function toPolicy(value: string | Record<string, unknown>): PolicyDocument {
   try {
     return typeof value === 'string' ? parsePolicyText(value) : parsePolicy(value);
   } catch (err) {
@@ -69,16 +52,7 @@ function toPolicy(value: string | Record<string, unknown>): PolicyDocument {
   }
 }
 
-export function worldPolicyRoutes({
-  temporal,
-}: {
-  temporal: WorldControl & WorldPolicyControl;
-}): RouteSpec[] {
-  const requireWorld = async (id: string) => {
-    const world = await temporal.world(id);
-    if (!world) throw notFound('world', id);
-    return world;
-  };
+export function worldPolicyRoutes({ temporal }: { temporal: WorldPolicyControl }): RouteSpec[] {
   return [
     defineRoute({
       method: 'post',
@@ -136,39 +110,6 @@ export function worldPolicyRoutes({
           principal?.keyId ?? 'anonymous',
         );
         return { status: 200, body: result };
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/v1/worlds/:id/decide',
-      operationId: 'decideWorld',
-      summary: "The world's effective mode, default-safe (no fresh decision → compute-only)",
-      tags: ['worlds'],
-      access: 'reader',
-      params: worldParams,
-      query: z.object({ as_of: z.iso.datetime({ offset: true }).optional() }),
-      responses: { 200: { description: 'The decision', schema: decisionSchema } },
-      async handler({ params, query }) {
-        const world = await requireWorld(params.id);
-        const policies = await temporal.worldPolicies(params.id);
-        const asOf = query.as_of ?? new Date().toISOString();
-        // No evaluation has produced a decision yet, so decideMode answers for "none".
-        const mode = decideMode(undefined, world.allow_live, Date.parse(asOf));
-        const decision = {
-          world_id: world.id,
-          policy_version: policies?.default_version ?? null,
-          effective_mode: mode.mode,
-          execution_domain: DOMAIN[mode.mode],
-          reason: mode.reason,
-          as_of: asOf,
-          ttl: null,
-          dataset_fingerprint: null,
-          allow_live: world.allow_live,
-        };
-        // as_of is left out so the etag changes only when the decision does.
-        const { as_of: _asOf, ...content } = decision;
-        const etag = createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 16);
-        return { status: 200, headers: { ETag: `"${etag}"` }, body: { ...decision, etag } };
       },
     }),
   ];

@@ -147,3 +147,49 @@ export function decide(input: DecideInput): DecideResult {
     activation_reason: gate.reason,
   };
 }
+
+/** The world's standing decision as the decide endpoint reads it (from the activation table). */
+export interface StandingDecision {
+  readonly mode: EffectiveMode;
+  /** When the decision was made (the newest open entry's write). */
+  readonly made_at: string;
+  readonly valid_until?: string;
+}
+
+export interface DecideAsOfInput {
+  readonly decision?: StandingDecision;
+  /** The reader's as_of; the answer is about that instant. */
+  readonly as_of?: string;
+  /** Epoch ms of the Gateway's clock. */
+  readonly now: number;
+  /** A read older than now − ttl is stale (world settings.decision_ttl_sec). */
+  readonly ttl_sec: number;
+  readonly allow_live: boolean;
+}
+
+/**
+ * `GET /v1/worlds/{id}/decide`, default-safe: the first rule that doubts the
+ * decision answers compute-only with its reason. Unlike `decideMode`, the
+ * instant judged is the reader's `as_of`, and a decision without expiry
+ * stands until the activation table changes.
+ */
+export function decideAsOf(input: DecideAsOfInput): { mode: EffectiveMode; reason: DecisionReason } {
+  const computeOnly = (reason: DecisionReason) => ({ mode: 'compute-only' as const, reason });
+  const { decision } = input;
+  if (decision === undefined) return computeOnly('DECISION_MISSING');
+  const asOf = instant(input.as_of);
+  if (asOf === undefined) return computeOnly('DECISION_AS_OF_MISSING');
+  const madeAt = instant(decision.made_at);
+  if (madeAt === undefined) return computeOnly('DECISION_MISSING');
+  // A decision made after the instant asked about did not exist yet then.
+  if (asOf < madeAt) return computeOnly('DECISION_FROM_FUTURE');
+  if (!validTtl(input.ttl_sec) || asOf < input.now - input.ttl_sec * 1000)
+    return computeOnly('DECISION_STALE');
+  if (decision.valid_until !== undefined) {
+    const until = instant(decision.valid_until);
+    if (until === undefined || asOf >= until) return computeOnly('DECISION_STALE');
+  }
+  if (decision.mode === 'compute-only') return computeOnly('DECISION_COMPUTE_ONLY');
+  if (decision.mode === 'live' && !input.allow_live) return computeOnly('LIVE_NOT_ALLOWED');
+  return { mode: decision.mode, reason: 'OK' };
+}
