@@ -4,6 +4,7 @@ import { createBackfillActivities, type VenueLookup } from './backfill';
 import { createBacktestActivities } from './backtest';
 import { createDagRunActivities } from './dag-run';
 import { createNodeComputeActivities } from './node-compute';
+import { createPaperRunActivities } from './paper-run';
 import { createSeamlessActivities } from './seamless';
 import { nodeTypeCatalog } from '../domain/dag/node-types';
 import { nodeLibrary, type NodePlugin } from '../domain/nodes/library';
@@ -18,6 +19,8 @@ import { createRebalanceActivities } from './rebalance';
 import { createWorldActivities } from './world';
 import { createWorldEvaluationActivities } from './world-evaluation';
 import { createWorldApplyActivities } from './world-apply';
+import { createPromotionActivities } from './promotion';
+import { createPortfolioSnapshotActivities } from './portfolio-snapshot';
 import type { OrderVenueLookup } from './venues/order-port';
 import { OrderVenueRegistry } from './venues/order-registry';
 
@@ -53,6 +56,7 @@ export function createActivities({
     ...createDagRunActivities({ store, library, catalog }),
     ...createNodeComputeActivities({ store, library }),
     ...createBacktestActivities({ store }),
+    ...createPaperRunActivities({ store, venues, orderVenues: tradingVenues, client, library }),
     ...createOrderActivities({ store, orderVenues: tradingVenues, client }),
     ...createReconcileActivities({ store, orderVenues: tradingVenues, client }),
     ...createKillSwitchActivities({ store, orderVenues: tradingVenues, client }),
@@ -62,6 +66,8 @@ export function createActivities({
     ...createWorldActivities({ store }),
     ...createWorldEvaluationActivities({ store, client }),
     ...createWorldApplyActivities({ client }),
+    ...createPromotionActivities({ store, client }),
+    ...createPortfolioSnapshotActivities({ store, client }),
   };
 }
 

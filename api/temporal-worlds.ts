@@ -6,6 +6,7 @@
  */
 import {
   WorkflowExecutionAlreadyStartedError,
+  QueryNotRegisteredError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
@@ -20,6 +21,7 @@ import {
   type ApplyWorkflowInput,
 } from '../workflows/apply-messages';
 import { QmtlWorldId } from '../workflows/search-attributes';
+import { upgradeWorldSignal } from '../workflows/world-legacy';
 import { CONTROL_QUEUE } from '../workflows/task-queues';
 import {
   WORLD_REFUSALS,
@@ -130,8 +132,33 @@ export class TemporalWorlds implements WorldServiceControl {
       return await this.handle(worldId).query(worldSnapshotQuery);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
+      if (err instanceof QueryNotRegisteredError) return this.upgradeLegacyWorld(worldId);
       throw err;
     }
+  }
+
+  /**
+   * A world started by a release before WorldService has no snapshot query:
+   * ask it to continue as the v2 workflow (it carries its policies over) and
+   * read the new run. A retired legacy world cannot upgrade and reads as absent.
+   */
+  private async upgradeLegacyWorld(worldId: string): Promise<WorldSnapshot | undefined> {
+    const handle = this.handle(worldId);
+    try {
+      await handle.signal(upgradeWorldSignal);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        return await handle.query(worldSnapshotQuery);
+      } catch (err) {
+        if (!(err instanceof QueryNotRegisteredError)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    throw new Error(`world ${worldId} did not upgrade to the WorldService workflow`);
   }
 
   async listWorlds({

@@ -39,6 +39,7 @@ const ENV_NAMES = {
   reconcileIntervalMs: 'QMTL_RECONCILE_INTERVAL_MS',
   orphanPolicy: 'QMTL_ORPHAN_POLICY',
   dayCutoffUtc: 'QMTL_DAY_CUTOFF_UTC',
+  demo: 'QMTL_DEMO',
 } as const;
 
 type ConfigField = keyof typeof ENV_NAMES;
@@ -176,6 +177,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC)')
     .default('00:00'),
+  /** `npm start` seeds the demo world and strategies (sdk/cli/demo.ts); also `npm start -- --demo`. */
+  demo: z
+    .union([z.boolean(), z.enum(['1', '0', 'true', 'false', ''])])
+    .default(false)
+    .transform((v) => v === true || v === '1' || v === 'true'),
 });
 
 export type QmtlConfig = z.infer<typeof configSchema> & { workerQueues: TaskQueue[] };

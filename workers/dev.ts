@@ -2,9 +2,14 @@
  * `npm start`: everything on one machine. Starts the Temporal dev server
  * (SQLite file and UI; skipped when TEMPORAL_ADDRESS names a cluster), the
  * store, the admin key, workers for every task queue and the Gateway, prints
- * where they are, and stops them in order on Ctrl-C.
+ * where they are, and stops them in order on Ctrl-C. With `--demo` (or
+ * QMTL_DEMO=1) it then seeds the demo world and strategies (sdk/cli/demo.ts).
  */
+import { readFileSync } from 'node:fs';
 import { ensureAdminKey, type AdminKeySource } from '../api/auth';
+import { GatewayClient } from '../sdk/cli/api';
+import { demoReport, seedDemo } from '../sdk/cli/demo';
+import type { QmtlConfig } from './config';
 import { startDevServer } from './dev-server';
 import {
   Lifecycle,
@@ -40,7 +45,41 @@ async function main(): Promise<void> {
     await startWorkers({ config, store, log, lifecycle, address });
     const gateway = await startGatewayProcess({ config, store, log, temporal, lifecycle });
     printBanner({ gatewayUrl: gateway.url, uiUrl, address, namespace: config.temporalNamespace, adminKey });
+    if (config.demo || process.argv.slice(2).includes('--demo')) {
+      const temporalUiUrl = uiUrl ?? `http://127.0.0.1:${config.temporalUiPort}`;
+      await seedDemoWorld({ config, adminKey, gatewayUrl: gateway.url, temporalUiUrl, log });
+    }
   });
+}
+
+/**
+ * `--demo` / QMTL_DEMO=1: the same seeding as `qmtl demo`, through this
+ * process's own Gateway with the admin key. A failure is reported and the
+ * stack keeps running (the demo is an extra, never a reason not to start).
+ */
+async function seedDemoWorld(info: {
+  config: QmtlConfig;
+  adminKey: AdminKeySource;
+  gatewayUrl: string;
+  temporalUiUrl: string;
+  log: ReturnType<typeof processLogger>;
+}): Promise<void> {
+  const { config } = info;
+  try {
+    const apiKey = config.adminKey ?? readFileSync(info.adminKey.file!, 'utf8').trim();
+    const seed = await seedDemo(new GatewayClient({ url: info.gatewayUrl, apiKey }));
+    const links = {
+      gatewayUrl: info.gatewayUrl,
+      temporalUiUrl: info.temporalUiUrl,
+      namespace: config.temporalNamespace,
+    };
+    process.stdout.write(`\n${demoReport(seed, links)}`);
+  } catch (err) {
+    info.log.error(
+      { err },
+      'demo seeding failed; the stack keeps running (retry with: npm run qmtl -- demo)',
+    );
+  }
 }
 
 function printBanner(info: {

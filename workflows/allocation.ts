@@ -18,6 +18,7 @@ import {
   type RebalanceResult,
 } from './rebalance-messages';
 import { allocationPlanInput, ordersToSubmit } from './rebalance-orders';
+import { publishPortfolioSnapshots } from './portfolio-snapshot';
 import { QmtlWorldId } from './search-attributes';
 import { EXEC_QUEUE } from './task-queues';
 
@@ -73,5 +74,6 @@ export async function allocationWorkflow(input: AllocationInput): Promise<Alloca
 
 async function finish(runId: string, result: AllocationResult): Promise<AllocationResult> {
   await finishAllocation({ runId, result });
+  if (result.status === 'completed') await publishPortfolioSnapshots(Object.keys(result.world_alloc_after));
   return result;
 }

@@ -28,15 +28,22 @@ import { datasetFingerprintOf } from '../domain/dag/compute-key';
 import type { RunPlan } from '../domain/run/plan';
 import { runIdOf, type RunMode, type RunRef } from '../domain/run/run-id';
 import { dataEnsure, nodeCompute, storeCall } from './activity-options';
+import { paperRun } from './paper-run';
+import type { PaperRunCarried, PaperRunSettings } from './paper-run-messages';
 import { QmtlStatus } from './search-attributes';
 
 export interface DagRunInput extends RunRef {
   /** Tests shorten it so a node on a killed worker is retried within seconds. */
   tuning?: { computeHeartbeatTimeout?: Duration };
+  /** Paper/live only: venue, account, bars per run, order style, risk limits (workflows/paper-run.ts). */
+  paper?: PaperRunSettings;
+  /** Paper/live only: set by continue-as-new. */
+  carried?: PaperRunCarried;
 }
 
+/** `running`: a paper/live run's bar loop. */
 export type DagRunStatus =
-  'planning' | 'data' | 'computing' | 'simulating' | 'completed' | 'failed' | 'stopped';
+  'planning' | 'data' | 'computing' | 'simulating' | 'running' | 'completed' | 'failed' | 'stopped';
 
 /** What the `progress` query answers (snake_case: the API passes it on as is). */
 export interface DagRunProgress {
@@ -69,6 +76,8 @@ export const stopRunSignal = defineSignal<[{ reason?: string }?]>('stop');
 export const dagRunWorkflowId = (ref: RunRef): string => runIdOf(ref);
 
 export async function dagRunWorkflow(input: DagRunInput): Promise<DagRunResult> {
+  // Paper and live runs are a bar loop of their own; a backtest's commands stay as they were.
+  if (input.mode !== 'backtest') return paperRun(input);
   const runId = runIdOf(input);
   const control = runControl(runId, input.mode);
   const { planRun, recordRun } = proxyActivities<DagRunActivities>(storeCall);
@@ -95,9 +104,6 @@ export async function dagRunWorkflow(input: DagRunInput): Promise<DagRunResult> 
   let plan: RunPlan | undefined;
   try {
     await control.scope.run(async () => {
-      if (input.mode !== 'backtest') {
-        throw ApplicationFailure.nonRetryable(`${input.mode} runs are not available yet`, 'ModeNotSupported');
-      }
       await recordRun({ ...outcome, status: 'running' });
       plan = await planRun({
         strategyId: input.strategyId,

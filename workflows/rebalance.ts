@@ -8,6 +8,7 @@
 import { ApplicationFailure, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
 import type { RebalanceActivities } from '../activities/rebalance';
 import { workflowMessage } from './activity-options';
+import { publishPortfolioSnapshots } from './portfolio-snapshot';
 import {
   MAX_REBALANCE_ORDERS,
   rebalanceQuery,
@@ -73,6 +74,7 @@ export async function rebalanceWorkflow(input: RebalanceInput): Promise<Rebalanc
     }),
   );
   outcomes.push(...settled);
+  await publishPortfolioSnapshots(input.orders.map((o) => o.worldId));
   phase = 'done';
   return { run_id: input.runId, orders: outcomes };
 }

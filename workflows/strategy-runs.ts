@@ -5,7 +5,7 @@
  * request is passed on to every run still going, as the run's own stop
  * signal, so each ends `stopped` with its record written.
  */
-import { condition, ChildWorkflowFailure, startChild } from '@temporalio/workflow';
+import { condition, ChildWorkflowFailure, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { StrategyEvent } from '../domain/strategy/lifecycle';
 import type { RunRef } from '../domain/run/run-id';
 import { dagRunWorkflow, dagRunWorkflowId, stopRunSignal, type DagRunResult } from './dag-run';
@@ -58,6 +58,18 @@ export async function runBacktests(
     );
     runs.push({ runId, worldId, mode: 'backtest', status: 'running' });
   }
+  return superviseRuns(handles, runs, stopRequest);
+}
+
+/**
+ * Waits for started runs (`runs[i]` is `handles[i]`'s) and says how the
+ * strategy moves; on a stop request each run still going gets its stop signal.
+ */
+export async function superviseRuns(
+  handles: readonly ChildWorkflowHandle<typeof dagRunWorkflow>[],
+  runs: readonly StrategyRun[],
+  stopRequest: () => string | undefined,
+): Promise<RunsOutcome> {
   const settled = Promise.all(
     handles.map((handle, i) =>
       handle.result().then(

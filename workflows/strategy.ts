@@ -4,8 +4,10 @@
  * backtest DAG run per world, as child workflows) → completed when every run
  * completed, failed when one failed, stopped on request (the runs are stopped
  * too). Each world then evaluates its finished backtest and says which mode
- * the strategy may run in (strategy-decisions.ts). The DAG itself never
- * enters the history; only its id does.
+ * the strategy may run in (strategy-decisions.ts); a world that selected it
+ * is asked to promote it to paper, and where that happened its paper run
+ * starts and the strategy keeps running with it (strategy-promotion.ts,
+ * strategy-paper.ts). The DAG itself never enters the history; only its id does.
  */
 import {
   condition,
@@ -22,14 +24,18 @@ import { nextStrategyStatus, type StrategyEvent, type StrategyStatus } from '../
 import type { StrategyActivities } from '../activities/strategy';
 import { storeCall } from './activity-options';
 import { QmtlStatus } from './search-attributes';
-import { runBacktests, type StrategyRun } from './strategy-runs';
+import { runBacktests, type RunsOutcome, type StrategyRun } from './strategy-runs';
 import { askWorlds, type WorldStanding } from './strategy-decisions';
+import { paperWorlds, startPaperRuns } from './strategy-paper';
+import { promotable, promoteSelected, type PromotionStanding } from './strategy-promotion';
 
 export interface StrategyWorkflowInput {
   strategyId: string;
   worldIds: string[];
   owner: string;
   submittedAt: string;
+  /** Start the paper run in a world that promoted the strategy to paper (default true). */
+  auto_paper?: boolean;
 }
 
 /** Until WorldService decides, every binding is compute-only (the default-safe rule). */
@@ -52,6 +58,8 @@ export interface StrategyState {
   runs?: StrategyRun[];
   /** Each world's evaluation of its completed run and its decision (absent in histories from before). */
   worlds?: WorldStanding[];
+  /** Automatic promotions proposed after a selection (absent in histories from before). */
+  promotions?: PromotionStanding[];
   stopReason?: string;
   error?: string;
 }
@@ -123,7 +131,34 @@ export async function strategyWorkflow(input: StrategyWorkflowInput): Promise<St
       move('stop');
       return state;
     }
+    if (outcome.event === 'finish' && state.worlds.some(promotable) && patched('auto-promotion')) {
+      const paper = await promoteAndPaperTrade(input, state, () =>
+        stopRequested ? state.stopReason : undefined,
+      );
+      if (paper.event === 'fail') state.error = paper.error;
+      move(paper.event);
+      return state;
+    }
   }
   move(outcome.event);
   return state;
+}
+
+/**
+ * Selected in a world: proposed for paper there (strategy-promotion.ts), then
+ * paper-traded wherever the world now says paper (strategy-paper.ts), unless
+ * the submission turned automatic paper runs off. Live trading is never
+ * started from here.
+ */
+async function promoteAndPaperTrade(
+  input: StrategyWorkflowInput,
+  state: StrategyState,
+  stopRequest: () => string | undefined,
+): Promise<RunsOutcome> {
+  state.promotions = [];
+  await promoteSelected(input.strategyId, state.worlds!, state.promotions, () => stopRequest() !== undefined);
+  if (stopRequest() !== undefined) return { event: 'stop' };
+  const worlds = input.auto_paper === false ? [] : paperWorlds(state.worlds!);
+  if (worlds.length === 0) return { event: 'finish' };
+  return startPaperRuns(input.strategyId, worlds, state.runs!, stopRequest);
 }

@@ -3,7 +3,7 @@
  * false): config and policy versions until retired. Kept command-for-command
  * so histories recorded by it still replay; new runs never take this path.
  */
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, continueAsNew, defineSignal, setHandler } from '@temporalio/workflow';
 import type { World } from '../domain/world/world';
 import {
   UNKNOWN_POLICY_VERSION,
@@ -17,8 +17,17 @@ import {
   type PolicyVersion,
 } from './world-policies';
 
+/**
+ * Moves a world started before WorldService onto the v2 workflow (continue-as-new
+ * carrying its policies). The Gateway sends it when such a world does not
+ * answer the snapshot query; histories recorded before never see it, so they
+ * replay unchanged.
+ */
+export const upgradeWorldSignal = defineSignal('upgrade');
+
 export async function legacyWorld(world: World): Promise<{ retired: string }> {
   let retiredFor: string | undefined;
+  let upgrade = false;
   const versions: PolicyVersion[] = [];
   let defaultVersion: number | null = null;
 
@@ -66,6 +75,12 @@ export async function legacyWorld(world: World): Promise<{ retired: string }> {
     },
   );
 
-  await condition(() => retiredFor !== undefined);
+  setHandler(upgradeWorldSignal, () => {
+    upgrade = true;
+  });
+
+  await condition(() => retiredFor !== undefined || upgrade);
+  if (retiredFor === undefined)
+    await continueAsNew({ world, carried: { policies: { default_version: defaultVersion, versions } } });
   return { retired: retiredFor ?? '' };
 }

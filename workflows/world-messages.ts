@@ -232,7 +232,8 @@ export interface WorldWorkflowInput {
       default_version: number | null;
       versions: { version: number; created_at: string; actor: string; policy: PolicyDocument }[];
     };
-    snapshot: Omit<WorldSnapshot, 'world' | 'settings'>;
+    /** Absent when a legacy (pre-WorldService) world upgrades: it starts with an empty book. */
+    snapshot?: Omit<WorldSnapshot, 'world' | 'settings'>;
   };
   /** Continue-as-new past this many history events (default 2000); tests pass a small one. */
   max_history_events?: number;

@@ -52,6 +52,8 @@ export async function worldWorkflow(input: WorldWorkflowInput): Promise<{ retire
   registerWorldHandlers(state);
   registerActivationHandlers(state);
   if (input.carried === undefined) state.write(input.world.owner, 'world.created', { world: input.world });
+  else if (input.carried.snapshot === undefined)
+    state.write('system', 'world.upgraded', { world: input.world });
 
   const flush = async () => {
     const { audit, events, mark } = state.takeOutbox();

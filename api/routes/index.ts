@@ -8,6 +8,8 @@ import { allocationRoutes } from './allocations';
 import { brokerageRoutes } from './brokerage';
 import { dataRoutes } from './data';
 import { dagRoutes } from './dags';
+import { dashboardRoutes } from './dashboard';
+import { visibilityOrderListing } from '../dashboard/orders';
 import { eventRoutes } from './events';
 import { killSwitchRoutes, temporalKillSwitchControl } from './kill-switch';
 import { orderRoutes } from './orders';
@@ -54,5 +56,6 @@ export function resourceRoutes(deps: {
     ...allocationRoutes({ ...deps, rebalancing: temporalRebalancing(deps.temporal.client) }),
     ...rebalancingRoutes({ ...deps, rebalancing: temporalRebalancing(deps.temporal.client) }),
     ...riskHubRoutes(deps),
+    ...dashboardRoutes({ ...deps, orders: visibilityOrderListing(deps.temporal.client) }),
   ];
 }

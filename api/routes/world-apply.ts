@@ -5,9 +5,8 @@
  * acknowledgements, switches and unfreezes. Acknowledgements come back here
  * and are signalled to it. Promotions start their applies the same way.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { canonicalJson, type JsonValue } from '../../domain/canonical-json';
+import { applyPlanHash } from '../../activities/promotion-plan';
 import { ACTIVATION_SIDES } from '../../domain/world/activation';
 import { APPLY_PHASES } from '../../domain/world/apply-phases';
 import { WORLD_REFUSALS, type ApplyPlan, type WorldSnapshot } from '../../workflows/world-messages';
@@ -71,11 +70,8 @@ const statusSchema = z
 
 const statusUrl = (worldId: string, runId: string) => `/v1/worlds/${worldId}/apply/${runId}`;
 
-/** sha256 of the canonical {mode, plan}: the same run id with another plan is a different request. */
-export const planHash = (mode: string, plan: ApplyPlan): string =>
-  createHash('sha256')
-    .update(canonicalJson({ mode, plan } as unknown as JsonValue))
-    .digest('hex');
+/** sha256 of the canonical {mode, plan}; shared with automatic promotions (one definition). */
+export const planHash = applyPlanHash;
 
 /**
  * Registers the run with the world and starts its workflow (again, harmlessly,

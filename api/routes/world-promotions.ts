@@ -2,14 +2,20 @@
  * Promotion governance over HTTP (SPEC §9): propose moving a strategy up a
  * stage, approve or reject it. The Gateway gathers the facts (world snapshot,
  * last evaluation, live slots, risk-hub freshness) and names the blockers with
- * the pure promotionBlockers; the world records the request. An approved (or
- * unblocked) promotion becomes an apply run, started exactly as POST apply does.
+ * the pure promotionBlockers (activities/promotion-plan.ts, shared with the
+ * strategy workflow's automatic promotion); the world records the request. An
+ * approved (or unblocked) promotion becomes an apply run, started exactly as
+ * POST apply does.
  */
 import { z } from 'zod';
-import { latestRiskFreshness } from '../../activities/risk-hub';
+import {
+  promotionApplyRequest,
+  promotionBlockersFor,
+  promotionWeight,
+  type PromotionStage,
+} from '../../activities/promotion-plan';
 import type { Store } from '../../activities/store/port';
-import { activationView } from '../../domain/world/activation';
-import { promotionBlockers, promotionVerdict, type PromotionBlocker } from '../../domain/world/promotion';
+import { promotionVerdict } from '../../domain/world/promotion';
 import { WORLD_REFUSALS, type WorldSnapshot } from '../../workflows/world-messages';
 import { ProblemError, notFound } from '../errors';
 import { LIVE_HEADER } from '../order-request';
@@ -18,7 +24,7 @@ import type { WorldServiceControl } from '../temporal-worlds';
 import { startApplyRun } from './world-apply';
 import { actorOf, requireLive, requireSnapshot, strategyIdSchema, worldParams } from './world-guards';
 
-type ToStage = 'paper' | 'live';
+type ToStage = PromotionStage;
 
 const applyOptions = {
   require_acks: z.boolean().default(true),
@@ -61,24 +67,6 @@ const answerSchema = z
   })
   .meta({ id: 'PromotionAnswer' });
 
-/** Selected by the newest evaluation that judged the strategy. */
-function selectedLately(snapshot: WorldSnapshot, strategyId: string): boolean {
-  const run = [...snapshot.evaluations].reverse().find((e) => strategyId in e.results);
-  return run?.active.includes(strategyId) ?? false;
-}
-
-/** The strategy's weight now (its largest entry), 1 for a newcomer. */
-function weightOf(snapshot: WorldSnapshot, strategyId: string): number {
-  const weights = snapshot.activation.entries
-    .filter((e) => e.strategy_id === strategyId)
-    .map((e) => e.weight);
-  return weights.length > 0 && Math.max(...weights) > 0 ? Math.max(...weights) : 1;
-}
-
-/** Run ids may not hold ':' or '/'; the rest of a strategy id is kept readable. */
-const promotionRunId = (strategyId: string, to: ToStage, requestedAt: string) =>
-  `promote-${strategyId.replace(/[^A-Za-z0-9_.-]/g, '_')}-${to}-${Date.parse(requestedAt)}`;
-
 export function worldPromotionRoutes({
   store,
   temporal,
@@ -86,55 +74,20 @@ export function worldPromotionRoutes({
   store: Store;
   temporal: WorldServiceControl;
 }): RouteSpec[] {
-  const blockersFor = async (
-    snapshot: WorldSnapshot,
-    strategyId: string,
-    to: ToStage,
-    approved: boolean,
-  ): Promise<PromotionBlocker[]> => {
-    const now = Date.now();
-    const state = snapshot.promotions[strategyId];
-    const liveStrategies = new Set(
-      activationView(snapshot.activation, now)
-        .filter((v) => v.active && v.effective_mode === 'live' && v.strategy_id !== strategyId)
-        .map((v) => v.strategy_id),
-    );
-    return promotionBlockers({
-      from_stage: state?.stage ?? 'backtest',
-      to_stage: to,
-      governance: snapshot.settings.governance,
-      allow_live: snapshot.world.allow_live,
-      selected: selectedLately(snapshot, strategyId),
-      in_stage_since: state?.since ?? snapshot.world.created_at,
-      now,
-      live_count: liveStrategies.size,
-      risk_snapshot: await latestRiskFreshness(store, snapshot.world.id, now),
-      approved,
-    });
-  };
+  const blockersFor = (snapshot: WorldSnapshot, strategyId: string, to: ToStage, approved: boolean) =>
+    promotionBlockersFor(store, snapshot, strategyId, to, approved, Date.now());
 
-  const applyPromotion = (
+  const applyPromotion = async (
     snapshot: WorldSnapshot,
     body: { strategy_id: string; require_acks: boolean; ack_timeout_sec?: number },
     to: ToStage,
     requestedAt: string,
     actor: string,
-  ) =>
-    startApplyRun(
-      temporal,
-      snapshot,
-      {
-        run_id: promotionRunId(body.strategy_id, to, requestedAt),
-        plan: {
-          activate: [{ strategy_id: body.strategy_id, weight: weightOf(snapshot, body.strategy_id) }],
-          deactivate: [],
-        },
-        mode: to,
-        require_acks: body.require_acks,
-        ...(body.ack_timeout_sec !== undefined && { ack_timeout_sec: body.ack_timeout_sec }),
-      },
-      actor,
-    );
+  ) => {
+    const weight = await promotionWeight(store, snapshot, body.strategy_id);
+    const request = promotionApplyRequest(body.strategy_id, to, requestedAt, weight, body);
+    return startApplyRun(temporal, snapshot, request, actor);
+  };
 
   const responses = {
     200: { description: 'The promotion as the world recorded it', schema: answerSchema },

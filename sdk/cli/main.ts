@@ -11,6 +11,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiProblem, GatewayClient, type CliTarget } from './api';
 import { backfillCommand } from './backfill';
 import { backfillActionCommand, coverageCommand, exportCommand, statusCommand } from './data';
+import { demoCommand } from './demo';
 import { processIo, type CliIo } from './io';
 import { registerStrategyCommands } from './strategies';
 
@@ -97,6 +98,13 @@ export function buildProgram(
       );
   }
   registerStrategyCommands(program, api, io, act);
+  program
+    .command('demo')
+    .description('seed the world `demo` with a policy and the two example strategies (idempotent)')
+    .option('--ui <url>', 'Temporal UI to link to', 'http://127.0.0.1:8233')
+    .option('--namespace <name>', 'Temporal namespace to link to', 'default')
+    .option('--json', 'print what was created as JSON')
+    .action(act((options) => demoCommand(api(), io, target().url, options)));
   return { program, exitCode: () => exitCode };
 }
 

@@ -43,6 +43,10 @@ describe('backtests evaluated by their worlds', () => {
       const added = await stack.api('POST', `/v1/worlds/${id}/policies`, { policy: sampleLimits(minYears) });
       expect(added).toMatchObject({ status: 201, body: { version: 1 } });
     }
+    // Paper promotion waits for an operator here, so the selection is seen without activating anything
+    // (the automatic path is test/integration/auto-promotion.test.ts).
+    const manual = { settings: { governance: { paper: 'manual_approval' } } };
+    expect((await stack.api('PUT', `/v1/worlds/${PASS}`, manual)).status).toBe(200);
   });
   afterAll(async () => {
     await stack.close();
@@ -96,6 +100,9 @@ describe('backtests evaluated by their worlds', () => {
         effective_mode: 'compute-only',
         decision_reason: 'DECISION_MISSING',
       },
+    ]);
+    expect(state.promotions).toEqual([
+      { world_id: PASS, to_stage: 'paper', verdict: 'needs_approval', blockers: ['APPROVAL_REQUIRED'] },
     ]);
     // The Gateway's view of the bindings is unchanged: still compute-only.
     expect(done.body.bindings.map((b: { effective_mode: string }) => b.effective_mode)).toEqual([

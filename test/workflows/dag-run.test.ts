@@ -199,6 +199,7 @@ describe('dagRunWorkflow (time-skipping)', () => {
     const paper = await withWorker(store, () =>
       execute({ ...runInput(strategyId), mode: 'paper' }).catch((e: unknown) => e),
     );
-    expect(String((paper as WorkflowFailedError).cause?.message)).toMatch(/paper runs are not available yet/);
+    // A paper run plans the same way (workflows/paper-run.ts) and fails with the same reason.
+    expect(String((paper as WorkflowFailedError).cause?.message)).toMatch(/meta\.fee_rate/);
   });
 });
