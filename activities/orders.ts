@@ -102,7 +102,7 @@ export function createOrderActivities({ store, orderVenues, client, now = Date.n
 
     /** Looks the client order id up before sending, so a retry after an ambiguous timeout never places a second order. */
     async submitVenueOrder(
-      input: VenueAccountRef & { request: VenueOrderRequest },
+      input: VenueAccountRef & { request: VenueOrderRequest; worldId?: string },
     ): Promise<{ order: VenueOrder; outcome: SubmitOutcome }> {
       const submitted = await submitOnce(venueOf(input), input.request);
       // The venue holds the order now; keyed by client order id, so a retry publishes once.
@@ -110,6 +110,8 @@ export function createOrderActivities({ store, orderVenues, client, now = Date.n
       await publishOnce(store, {
         eventKey: `order:${order.clientOrderId}:accepted`,
         topic: 'order',
+        // Absent for orders whose workflow predates the field (their histories carry no world id here).
+        ...(input.worldId !== undefined && { worldId: input.worldId }),
         key: order.clientOrderId,
         payload: {
           client_order_id: order.clientOrderId,

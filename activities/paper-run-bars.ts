@@ -1,8 +1,8 @@
 /**
  * The trailing bars a paper/live step computes over: read from the store, and
- * when the newly closed bar is not there yet, the window is fetched from the
- * input's venue (pages of its market-data port, conformed as a backfill's
- * are) and stored first. A bar the venue has not closed yet is a retryable
+ * when the newly closed bar is not there yet, the bars after the newest stored
+ * one are fetched from the input's venue (pages of its market-data port,
+ * conformed as a backfill's are) and stored first. A bar the venue has not closed yet is a retryable
  * failure: the step tries again shortly.
  */
 import { ApplicationFailure } from '@temporalio/activity';
@@ -27,7 +27,12 @@ export async function trailingCloses(
 ): Promise<Array<number | null>> {
   let bars = await deps.store.bars.readBars(seriesId, window.start, window.end + window.intervalMs);
   if (bars.at(-1)?.ts !== window.end) {
-    await fetchWindow(deps, seriesId, window);
+    // Only what follows the newest stored bar: each bar after the first step is one short page.
+    const newest = bars.at(-1)?.ts;
+    await fetchWindow(deps, seriesId, {
+      ...window,
+      start: newest === undefined ? window.start : newest + window.intervalMs,
+    });
     bars = await deps.store.bars.readBars(seriesId, window.start, window.end + window.intervalMs);
   }
   if (bars.at(-1)?.ts !== window.end || bars.at(-1)?.close == null) {

@@ -6,10 +6,10 @@
  * promotionBlockers, and the apply run an unblocked promotion becomes.
  */
 import { createHash } from 'node:crypto';
-import Decimal from 'decimal.js';
 import { canonicalJson, type JsonValue } from '../domain/canonical-json';
 import { activationView } from '../domain/world/activation';
 import { promotionBlockers, type PromotionBlocker } from '../domain/world/promotion';
+import { promotionPlanWeights, type PlanWeight } from '../domain/world/promotion-weights';
 import type { ApplyPlan, WorldSnapshot } from '../workflows/world-messages';
 import { latestRiskFreshness } from './risk-hub';
 import type { Store } from './store/port';
@@ -67,45 +67,41 @@ export async function promotionBlockersFor(
 }
 
 /**
- * The weight a promoted strategy gets: its fraction in the world's latest
- * allocation when it has one, else the weight it already holds (its largest
- * entry), else an equal share with the strategies active now (1 for the first).
+ * The plan entries of a promotion: the strategy at its allocated fraction
+ * (else an equal share), incumbents of the same mode shrunk when the world's
+ * weights would pass 1 (domain/world/promotion-weights.ts).
  */
-export async function promotionWeight(
+export async function promotionActivations(
   store: Pick<Store, 'allocations'>,
   snapshot: WorldSnapshot,
   strategyId: string,
-): Promise<number> {
+  to: PromotionStage,
+): Promise<PlanWeight[]> {
   const allocated = (await store.allocations.latestFractions([snapshot.world.id]))[snapshot.world.id];
   const fraction = allocated?.strategies?.[strategyId];
-  if (fraction !== undefined && new Decimal(fraction).gt(0)) return Decimal.min(fraction, 1).toNumber();
-  const entries = snapshot.activation.entries;
-  const held = Math.max(0, ...entries.filter((e) => e.strategy_id === strategyId).map((e) => e.weight));
-  if (held > 0) return held;
-  const others = new Set(
-    entries.filter((e) => e.active && e.strategy_id !== strategyId).map((e) => e.strategy_id),
-  );
-  return new Decimal(1)
-    .div(others.size + 1)
-    .toDecimalPlaces(6, Decimal.ROUND_DOWN)
-    .toNumber();
+  return promotionPlanWeights({
+    entries: snapshot.activation.entries,
+    strategy_id: strategyId,
+    mode: to,
+    ...(fraction !== undefined && { allocated: fraction }),
+  });
 }
 
 /** Run ids may not hold ':' or '/'; the rest of a strategy id is kept readable. */
 export const promotionRunId = (strategyId: string, to: PromotionStage, requestedAt: string): string =>
   `promote-${strategyId.replace(/[^A-Za-z0-9_.-]/g, '_')}-${to}-${Date.parse(requestedAt)}`;
 
-/** The apply run of a promotion recorded at `requestedAt`: one strategy activated in `to` mode. */
+/** The apply run of a promotion recorded at `requestedAt`: the strategy (and re-weighted incumbents) in `to` mode. */
 export function promotionApplyRequest(
   strategyId: string,
   to: PromotionStage,
   requestedAt: string,
-  weight: number,
+  activate: PlanWeight[],
   acks: { require_acks: boolean; ack_timeout_sec?: number },
 ): PromotionApplyRequest {
   return {
     run_id: promotionRunId(strategyId, to, requestedAt),
-    plan: { activate: [{ strategy_id: strategyId, weight }], deactivate: [] },
+    plan: { activate, deactivate: [] },
     mode: to,
     require_acks: acks.require_acks,
     ...(acks.ack_timeout_sec !== undefined && { ack_timeout_sec: acks.ack_timeout_sec }),

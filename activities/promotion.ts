@@ -8,6 +8,7 @@
  * the world allows live and nothing else blocks it; otherwise the request
  * waits for an operator like any other.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -34,7 +35,7 @@ import {
   applyPlanHash,
   promotionApplyRequest,
   promotionBlockersFor,
-  promotionWeight,
+  promotionActivations,
   type PromotionStage,
 } from './promotion-plan';
 import type { Store } from './store/port';
@@ -111,8 +112,8 @@ export function createPromotionActivities(deps: PromotionDeps) {
     p: PromotionProposal,
     requestedAt: string,
   ) => {
-    const weight = await promotionWeight(deps.store, snapshot, p.strategy_id);
-    const request = promotionApplyRequest(p.strategy_id, p.to_stage, requestedAt, weight, {
+    const activate = await promotionActivations(deps.store, snapshot, p.strategy_id, p.to_stage);
+    const request = promotionApplyRequest(p.strategy_id, p.to_stage, requestedAt, activate, {
       require_acks: false,
     });
     const handle = clientOf().workflow.getHandle(applyWorkflowId(p.world_id, request.run_id));
@@ -158,7 +159,7 @@ export function createPromotionActivities(deps: PromotionDeps) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         });
     }
-    const status = (await handle.result()) as ApplyStatus;
+    const status = await resultWithHeartbeats<ApplyStatus>(handle);
     return {
       run_id: request.run_id,
       phase: status.phase,
@@ -187,3 +188,13 @@ export function createPromotionActivities(deps: PromotionDeps) {
 }
 
 export type PromotionActivities = ReturnType<typeof createPromotionActivities>;
+
+/** The workflow's result, heartbeating every few seconds while it runs so a dead worker is noticed. */
+async function resultWithHeartbeats<T>(handle: WorkflowHandle): Promise<T> {
+  const result = handle.result() as Promise<T>;
+  for (;;) {
+    const done = await Promise.race([result.then(() => true), sleep(5_000).then(() => false)]);
+    if (done) return result;
+    Context.current().heartbeat();
+  }
+}

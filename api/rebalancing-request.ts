@@ -9,6 +9,7 @@
  * significant digits. Send strings when more digits matter.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from './idempotency';
 import { z } from 'zod';
 import { Dec } from '../domain/execution/symbol';
 import type { RebalanceInput as PlanInput, RebalancePlan } from '../domain/world/rebalance';
@@ -122,18 +123,6 @@ export function withWorldScales(plan: RebalancePlan, body: PlanRequest): Rebalan
     (worldPlan as { scale_world: string }).scale_world = wb.isZero() ? '1' : wa.div(wb).toString();
   }
   return plan;
-}
-
-/** JSON with object keys sorted: equal requests hash equal whatever the key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 export const bodyHash = (value: unknown): string =>

@@ -3,6 +3,7 @@
  * by their readable ids. Routes depend on the small interfaces below, never on
  * the SDK client directly.
  */
+import { workflowStatus } from './workflow-status';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -260,13 +261,8 @@ export class TemporalGateway
 
   async backfill(backfillId: string): Promise<BackfillView | undefined> {
     const handle = this.client.workflow.getHandle<typeof backfillWorkflow>(backfillId);
-    let status: string;
-    try {
-      status = (await handle.describe()).status.name;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
-    }
+    const status = await workflowStatus(handle);
+    if (status === undefined) return undefined;
     switch (status) {
       case 'RUNNING':
         return {

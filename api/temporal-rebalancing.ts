@@ -5,13 +5,9 @@
  * open, so an answer that takes too long leaves nothing behind: the caller
  * answers 202 and the client polls.
  */
+import { workflowStatus } from './workflow-status';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
   allocationWorkflowId,
@@ -92,13 +88,8 @@ export function temporalRebalancing(client: Client): RebalancingControl {
 async function waitFor<T>(handle: WorkflowHandle, ms: number): Promise<WorkflowOutcome<T> | undefined> {
   const deadline = Date.now() + ms;
   for (;;) {
-    let status: string;
-    try {
-      status = (await handle.describe()).status.name;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
-    }
+    const status = await workflowStatus(handle);
+    if (status === undefined) return undefined;
     if (status === 'COMPLETED') return { status: 'completed', result: (await handle.result()) as T };
     if (status !== 'RUNNING' && status !== 'CONTINUED_AS_NEW') {
       const detail = await handle.result().then(

@@ -4,6 +4,7 @@
  * `apply:{world}:{run}` workflows. A world's refusals (ApplicationFailure types
  * in WORLD_REFUSALS) become problem answers here, in one table.
  */
+import { workflowStatus } from './workflow-status';
 import {
   WorkflowExecutionAlreadyStartedError,
   QueryNotRegisteredError,
@@ -222,13 +223,8 @@ export class TemporalWorlds implements WorldServiceControl {
 
   async applyStatus(worldId: string, runId: string): Promise<ApplyStatus | undefined> {
     const handle = this.client.workflow.getHandle(applyWorkflowId(worldId, runId));
-    let status: string;
-    try {
-      status = (await handle.describe()).status.name;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
-    }
+    const status = await workflowStatus(handle);
+    if (status === undefined) return undefined;
     // A finished run answers with its result; a running one (or a failed one) by query.
     if (status === 'COMPLETED') return (await handle.result()) as ApplyStatus;
     return handle.query(applyStatusQuery);

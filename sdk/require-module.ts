@@ -4,19 +4,35 @@
  * compiles TypeScript; plain node (the built program) borrows tsx's loader for
  * a .ts file when tsx is installed.
  */
+type TsxRequire = (id: string, fromFile: string) => unknown;
+let tsxRequire: TsxRequire | undefined;
+
+/**
+ * One tsx namespace for the whole process: `tsx.require` makes a new one per
+ * call, and a second call then meets modules the first compiled (the SDK) in
+ * a cache it cannot read — "Unexpected token 'export'" on the second strategy.
+ */
+function loadTsx(hint: string, file: string): TsxRequire {
+  if (tsxRequire) return tsxRequire;
+  let api: { register(options: { namespace: string }): { require: TsxRequire } };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: a dev dependency
+    api = require('tsx/cjs/api') as typeof api;
+  } catch {
+    throw new Error(`${file} is TypeScript and tsx is not installed: ${hint}`);
+  }
+  tsxRequire = api.register({ namespace: 'qmtl-user-modules' }).require;
+  return tsxRequire;
+}
+
 export function requireModule(file: string, hint: string): unknown {
   const typeScript = /\.[cm]?tsx?$/.test(file);
-  const plainNode = '.js' in require.extensions && !('.ts' in require.extensions);
+  // Once tsx is registered it lists '.ts' among the extensions itself; keep using it.
+  const plainNode =
+    tsxRequire !== undefined || ('.js' in require.extensions && !('.ts' in require.extensions));
   if (!typeScript || !plainNode) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is the user's, named at run time
     return require(file);
   }
-  let tsx: { require(id: string, fromFile: string): unknown };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: a dev dependency
-    tsx = require('tsx/cjs/api') as typeof tsx;
-  } catch {
-    throw new Error(`${file} is TypeScript and tsx is not installed: ${hint}`);
-  }
-  return tsx.require(file, __filename);
+  return loadTsx(hint, file)(file, __filename);
 }

@@ -140,3 +140,20 @@ export const venueOrderCall: ActivityOptions = {
     nonRetryableErrorTypes: ['VenueRejected', 'DuplicateClientOrderId', 'NotFound', 'InvalidInput'],
   },
 };
+
+/**
+ * Waiting for one order to end: a market order settles in seconds, but the
+ * wait is bounded and heartbeated so a lost worker is noticed and the retry
+ * simply reads the same order again.
+ */
+export const orderSettlement: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['NotFound', 'InvalidInput'],
+  },
+};

@@ -137,6 +137,7 @@ async function submit(control: OrderControl, input: OrderWorkflowInput, io: Venu
     const { order, outcome } = await venue.submitVenueOrder({
       venue: input.venue,
       account: input.account,
+      worldId: input.worldId,
       request: { clientOrderId: id, symbol, side, type, qty, limitPrice, stopPrice, tif },
     });
     control.accept(

@@ -5,9 +5,9 @@
  * retry or a replay joins the orders already started. Runs on qmtl-exec: it
  * only talks to order workflows, which live there.
  */
-import { ApplicationFailure, proxyActivities, setHandler, type ActivityOptions } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { RebalanceActivities } from '../activities/rebalance';
-import { workflowMessage } from './activity-options';
+import { orderSettlement, workflowMessage } from './activity-options';
 import { publishPortfolioSnapshots } from './portfolio-snapshot';
 import {
   MAX_REBALANCE_ORDERS,
@@ -17,23 +17,6 @@ import {
   type RebalancePhase,
   type RebalanceResult,
 } from './rebalance-messages';
-
-/**
- * Waiting for one order to end: a market order settles in seconds, but the
- * wait is bounded and heartbeated so a lost worker is noticed and the retry
- * simply reads the same order again.
- */
-const orderSettlement: ActivityOptions = {
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: ['NotFound', 'InvalidInput'],
-  },
-};
 
 const { startRebalanceOrder } = proxyActivities<RebalanceActivities>(workflowMessage);
 const { awaitRebalanceOrder } = proxyActivities<RebalanceActivities>(orderSettlement);

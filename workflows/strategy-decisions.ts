@@ -61,13 +61,21 @@ export async function askWorlds(
       if (!(err instanceof ActivityFailure)) throw err;
       standing.not_evaluated = 'EVALUATION_FAILED';
     }
-    try {
-      const decision = await worldDecision(ref);
-      standing.effective_mode = decision.effective_mode;
-      standing.decision_reason = decision.reason;
-    } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
-      standing.decision_reason = 'DECISION_UNAVAILABLE';
-    }
+    await askDecision(standing, ref);
+  }
+}
+
+/** The world's decision for the strategy, into its standing; a failed ask leaves it compute-only. */
+export async function askDecision(
+  standing: WorldStanding,
+  ref: { world_id: string; strategy_id: string },
+): Promise<void> {
+  try {
+    const decision = await worldDecision(ref);
+    standing.effective_mode = decision.effective_mode;
+    standing.decision_reason = decision.reason;
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    standing.decision_reason = 'DECISION_UNAVAILABLE';
   }
 }

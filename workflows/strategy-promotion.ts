@@ -10,10 +10,9 @@
  */
 import { ActivityFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { PromotionActivities, PromotionOutcome } from '../activities/promotion';
-import type { WorldEvaluationActivities } from '../activities/world-evaluation';
 import { workflowMessage } from './activity-options';
 import { publishPortfolioSnapshots } from './portfolio-snapshot';
-import type { WorldStanding } from './strategy-decisions';
+import { askDecision, type WorldStanding } from './strategy-decisions';
 
 /**
  * Proposing and waiting for the apply run it starts: the run takes seconds
@@ -23,10 +22,11 @@ import type { WorldStanding } from './strategy-decisions';
 const promotionCall: ActivityOptions = {
   ...workflowMessage,
   startToCloseTimeout: '10 minutes',
+  // The activity heartbeats while it waits for the apply run: a lost worker is noticed in seconds, not minutes.
+  heartbeatTimeout: '30 seconds',
 };
 
 const { proposePromotion } = proxyActivities<PromotionActivities>(promotionCall);
-const { worldDecision } = proxyActivities<WorldEvaluationActivities>(workflowMessage);
 
 /** One world's answer to the proposal, kept in the strategy's status. */
 export interface PromotionStanding extends Partial<PromotionOutcome> {
@@ -62,12 +62,6 @@ export async function promoteSelected(
       continue;
     }
     if (promotion.apply?.phase === 'completed') await publishPortfolioSnapshots([standing.world_id]);
-    try {
-      const decision = await worldDecision(ref);
-      standing.effective_mode = decision.effective_mode;
-      standing.decision_reason = decision.reason;
-    } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
-    }
+    await askDecision(standing, ref);
   }
 }

@@ -15,6 +15,7 @@ import {
   decidePromotionUpdate,
   requestPromotionUpdate,
   writeActivationUpdate,
+  type ApplyRecord,
   type ApplyStep,
   type PromotionState,
 } from './world-messages';
@@ -84,6 +85,8 @@ export function registerActivationHandlers(state: WorldState): void {
     async ({ run_id, step, error }) => {
       const result = runStep(state, run_id, step, error);
       state.book = { ...state.book, activation: result.table, apply: result.apply };
+      if (result.apply.phase === 'completed')
+        state.book.promotions = stagesAfter(state.book.promotions, result.apply);
       const detail = {
         run_id,
         phase: result.apply.phase,
@@ -166,4 +169,23 @@ export function registerActivationHandlers(state: WorldState): void {
       },
     },
   );
+}
+
+/**
+ * A completed apply moves the strategies it activated into its mode's stage
+ * (since now), whoever started it: an operator's apply counts as much as a
+ * promotion's. A strategy already in that stage (an approved promotion moves
+ * it at approval) keeps its `since` and its promotion record.
+ */
+function stagesAfter(
+  promotions: Record<string, PromotionState>,
+  apply: ApplyRecord,
+): Record<string, PromotionState> {
+  const next = { ...promotions };
+  for (const { strategy_id } of apply.plan.activate) {
+    const current = next[strategy_id];
+    if (current?.stage === apply.mode) continue;
+    next[strategy_id] = { ...current, strategy_id, stage: apply.mode, since: apply.updated_at };
+  }
+  return next;
 }

@@ -44,6 +44,34 @@ const strategyStateSchema = z
     node_count: z.number().int().optional(),
     bindings: z.array(z.object({ world_id: z.string(), effective_mode: z.string(), reason: z.string() })),
     transitions: z.array(z.object({ status: z.string(), at: z.string() })),
+    worlds: z
+      .array(
+        z.object({
+          world_id: z.string(),
+          run_id: z.string(),
+          evaluation_run_id: z.string().optional(),
+          selected: z.boolean().optional(),
+          reason_code: z.string().optional(),
+          not_evaluated: z.string().optional(),
+          effective_mode: z.string(),
+          decision_reason: z.string(),
+        }),
+      )
+      .optional()
+      .meta({ description: "Each world's evaluation of the strategy's backtest and its decision" }),
+    promotions: z
+      .array(
+        z.object({
+          world_id: z.string(),
+          to_stage: z.string(),
+          verdict: z.string().optional(),
+          blockers: z.array(z.string()).optional(),
+          apply: z.object({ run_id: z.string(), phase: z.string(), error: z.string().optional() }).optional(),
+          failed: z.string().optional(),
+        }),
+      )
+      .optional()
+      .meta({ description: 'Promotions the strategy proposed by itself after a selection' }),
     submitted_at: z.string(),
     stop_reason: z.string().optional(),
     error: z.string().optional(),
@@ -179,6 +207,8 @@ export function strategyRoutes({ store, temporal, catalog }: StrategyRouteDeps):
               reason: b.reason,
             })),
             transitions: state.transitions,
+            worlds: state.worlds,
+            promotions: state.promotions,
             submitted_at: state.submittedAt,
             stop_reason: state.stopReason,
             error: state.error,

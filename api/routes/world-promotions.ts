@@ -11,7 +11,7 @@ import { z } from 'zod';
 import {
   promotionApplyRequest,
   promotionBlockersFor,
-  promotionWeight,
+  promotionActivations,
   type PromotionStage,
 } from '../../activities/promotion-plan';
 import type { Store } from '../../activities/store/port';
@@ -84,8 +84,8 @@ export function worldPromotionRoutes({
     requestedAt: string,
     actor: string,
   ) => {
-    const weight = await promotionWeight(store, snapshot, body.strategy_id);
-    const request = promotionApplyRequest(body.strategy_id, to, requestedAt, weight, body);
+    const activate = await promotionActivations(store, snapshot, body.strategy_id, to);
+    const request = promotionApplyRequest(body.strategy_id, to, requestedAt, activate, body);
     return startApplyRun(temporal, snapshot, request, actor);
   };
 

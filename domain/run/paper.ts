@@ -47,14 +47,24 @@ export function trailingWindow(barClose: number, intervalMs: number, bars: numbe
 }
 
 /**
+ * Equity a target never commits, so fees and slippage fit beside a fully
+ * invested position (LEAN's FreePortfolioValuePercentage, same default):
+ * without it a target of 1 asks for all the cash plus the fee and the venue
+ * refuses the order.
+ */
+export const FREE_PORTFOLIO_FRACTION = '0.0025';
+
+/**
  * A target position in [−1, 1] (fraction of equity) as a pipeline signal: the
- * run HOLDS that fraction (target_percent), scaled by the activation weight.
- * Undefined when the node had no value for the bar (warm-up, missing data).
+ * run HOLDS that fraction of the committable equity (target_percent), scaled
+ * by the activation weight. Undefined when the node had no value for the bar
+ * (warm-up, missing data).
  */
 export function targetSignal(symbol: string, target: number): Signal | undefined {
   if (!Number.isFinite(target)) return undefined;
   const clipped = Math.max(-1, Math.min(1, target));
-  return { symbol, kind: 'target_percent', percent: new Dec(clipped).toFixed() };
+  const percent = new Dec(clipped).times(new Dec(1).minus(FREE_PORTFOLIO_FRACTION));
+  return { symbol, kind: 'target_percent', percent: percent.toFixed() };
 }
 
 /** The activation side a target trades on: a long or a short position. */

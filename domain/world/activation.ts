@@ -246,7 +246,26 @@ export function writeActivation(
     ...(write.valid_until !== undefined ? { valid_until: write.valid_until } : {}),
     ...(write.session !== undefined ? { session: write.session } : {}),
   }));
-  return { table: withEntries(table, written, etag), written };
+  const next = withEntries(table, written, etag);
+  const over = overAllocatedSides(next.entries);
+  if (over.length > 0)
+    throw new ActivationRefusal(
+      'WORLD_WRITE_INVALID',
+      `active weights of side ${over.join(' and ')} would sum above 1 (weights are fractions of the world's capital)`,
+    );
+  return { table: next, written };
+}
+
+/**
+ * Sides whose active weights sum above 1 (with a 1e-9 tolerance for binary
+ * fractions): weights are fractions of the world's capital, so such a table
+ * would promise more than the world has.
+ */
+export function overAllocatedSides(entries: readonly ActivationEntry[]): ActivationSide[] {
+  return ACTIVATION_SIDES.filter(
+    (side) =>
+      entries.filter((e) => e.side === side && e.active).reduce((sum, e) => sum + e.weight, 0) > 1 + 1e-9,
+  );
 }
 
 /** Still to be closed by a timer: past-window entries already inactive with weight 0 need nothing. */

@@ -9,6 +9,7 @@
  * an absent entry is closed anyway (default-safe), so nothing can trade.
  */
 import {
+  overAllocatedSides,
   ACTIVATION_SIDES,
   ActivationRefusal,
   type ActivationEntry,
@@ -185,6 +186,12 @@ export function applyStep(
       if (found !== undefined) written.set(key, stamp({ ...found, active: false, weight: 0, freeze: true }));
     }
     if (apply.mode === 'live') checkLive(table, written, ctx);
+    const over = overAllocatedSides(mergeTable(table, table.etag, written, new Set()).entries);
+    if (over.length > 0)
+      throw new ActivationRefusal(
+        WORLD_REFUSALS.invalid,
+        `active weights of side ${over.join(' and ')} would sum above 1 after the switch`,
+      );
   } else if (step === 'unfreeze') {
     for (const key of [...keys.activate.keys(), ...keys.deactivate]) {
       const found = byKey.get(key);

@@ -174,7 +174,7 @@ describeWithBrowser('Temporal UI and dashboard in headless Chromium', () => {
     expect(cells.slice(0, 4)).toEqual([
       `${strategyId.slice(0, 12)}…`,
       'completed',
-      'backtest',
+      'paper', // the operator's apply moved it into the paper stage
       'long 0.5 papershort 0.5 paper',
     ]);
     expect(await strategy.locator('td code').nth(1).textContent()).toBe(runId);

@@ -97,13 +97,13 @@ describe('qmtl demo', () => {
         [smaBuilt.strategyId, 'paper'],
       ].sort(),
     );
-    // The first promoted keeps weight 1, the second gets an equal share (1/2); the hub sees them normalised.
-    expect(open.map((e: { weight: number }) => e.weight).sort()).toEqual([0.5, 0.5, 1, 1]);
+    // The second promotion shares the world equally: the first shrinks from 1 to 1/2 in the same apply.
+    expect(open.map((e: { weight: number }) => e.weight).sort()).toEqual([0.5, 0.5, 0.5, 0.5]);
     const risk = await eventually(
       () => stack.api('GET', '/v1/risk-hub/worlds/demo/snapshots/latest'),
       (r) => Object.keys(r.body?.snapshot?.weights ?? {}).length === 2,
     );
-    expect(Object.values(risk.body.snapshot.weights).sort()).toEqual([0.333333333, 0.666666667]);
+    expect(Object.values(risk.body.snapshot.weights)).toEqual([0.5, 0.5]);
     for (const id of [smaBuilt.strategyId, rsiBuilt.strategyId])
       await stack.api('POST', `/v1/strategies/${id}/stop`, { reason: 'test over' });
   });

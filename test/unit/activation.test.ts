@@ -80,7 +80,11 @@ describe('writeActivation', () => {
       ['long', true, 1],
       ['short', false, 2],
     ]);
-    const third = writeActivation(second.table, write({ strategy_id: 'a0', side: 'long' }), ctx).table;
+    const third = writeActivation(
+      second.table,
+      write({ strategy_id: 'a0', side: 'long', weight: 0 }),
+      ctx,
+    ).table;
     expect(third.etag).toBe(3);
     expect(third.entries.map((e) => `${e.strategy_id}:${e.side}`)).toEqual([
       'a0:long',
@@ -112,6 +116,23 @@ describe('writeActivation', () => {
     const raw = { ...write({ strategy_id: 's1' }), weight: -0.1 };
     expect(refusal(() => writeActivation(EMPTY_ACTIVATION, raw, ctx))).toBe('WORLD_WRITE_INVALID');
     expect(writeActivation(EMPTY_ACTIVATION, { ...raw, weight: 1 }, ctx).written[0]!.weight).toBe(1);
+  });
+});
+
+describe('weights are fractions of the world', () => {
+  it('refuses a write that would make a side sum above 1, and takes exactly 1', () => {
+    const { table } = writeActivation(EMPTY_ACTIVATION, write({ strategy_id: 'a', weight: 0.6 }), ctx);
+    expect(() => writeActivation(table, write({ strategy_id: 'b', weight: 0.5 }), ctx)).toThrow(
+      "active weights of side long and short would sum above 1 (weights are fractions of the world's capital)",
+    );
+    expect(() =>
+      writeActivation(table, write({ strategy_id: 'b', side: 'short', weight: 0.41 }), ctx),
+    ).toThrow('active weights of side short would sum above 1');
+    // An inactive entry holds no capital; 0.6 + 0.4 is exactly 1.
+    expect(
+      writeActivation(table, write({ strategy_id: 'b', active: false, weight: 1 }), ctx).table.etag,
+    ).toBe(2);
+    expect(writeActivation(table, write({ strategy_id: 'b', weight: 0.4 }), ctx).table.etag).toBe(2);
   });
 });
 
@@ -196,18 +217,22 @@ describe('currentDecision', () => {
   it('picks the highest open mode, the newest write and the earliest valid_until', () => {
     let table = writeActivation(
       EMPTY_ACTIVATION,
-      write({ strategy_id: 'a', valid_until: '2026-01-09T00:00:00Z' }),
+      write({ strategy_id: 'a', valid_until: '2026-01-09T00:00:00Z', weight: 0.3 }),
       { ts: '2026-01-05T10:00:00.000Z', allow_live: true },
     ).table;
     table = writeActivation(
       table,
-      write({ strategy_id: 'b', effective_mode: 'live', valid_until: '2026-01-07T00:00:00Z' }),
+      write({ strategy_id: 'b', effective_mode: 'live', valid_until: '2026-01-07T00:00:00Z', weight: 0.3 }),
       { ts: '2026-01-05T11:00:00.000Z', allow_live: true },
     ).table;
-    table = writeActivation(table, write({ strategy_id: 'c', effective_mode: 'live', freeze: true }), {
-      ts: '2026-01-05T12:00:00.000Z',
-      allow_live: true,
-    }).table;
+    table = writeActivation(
+      table,
+      write({ strategy_id: 'c', effective_mode: 'live', freeze: true, weight: 0.3 }),
+      {
+        ts: '2026-01-05T12:00:00.000Z',
+        allow_live: true,
+      },
+    ).table;
     expect(currentDecision(table, NOW)).toEqual({
       mode: 'live',
       made_at: '2026-01-05T11:00:00.000Z',
@@ -229,8 +254,8 @@ describe('currentDecision', () => {
 describe('expiry', () => {
   const table = [
     write({ strategy_id: 'a', side: 'long', valid_until: '2026-01-06T00:00:00Z', weight: 0.5 }),
-    write({ strategy_id: 'b', side: 'long', valid_until: '2026-01-08T00:00:00Z' }),
-    write({ strategy_id: 'c', side: 'long' }),
+    write({ strategy_id: 'b', side: 'long', valid_until: '2026-01-08T00:00:00Z', weight: 0.25 }),
+    write({ strategy_id: 'c', side: 'long', weight: 0.25 }),
   ].reduce((t, w) => writeActivation(t, w, ctx).table, EMPTY_ACTIVATION);
 
   it('nextExpiry is the earliest valid_until still ahead', () => {
@@ -250,8 +275,8 @@ describe('expiry', () => {
     ]);
     expect(after.entries.map((e) => [e.strategy_id, e.active, e.weight, e.etag])).toEqual([
       ['a', false, 0, 4],
-      ['b', true, 1, 2],
-      ['c', true, 1, 3],
+      ['b', true, 0.25, 2],
+      ['c', true, 0.25, 3],
     ]);
     // Already closed: nothing more to do, and the timer looks past it.
     expect(expireActivation(after, at + 1).expired).toEqual([]);

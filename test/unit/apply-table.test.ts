@@ -279,6 +279,20 @@ describe('applyStep', () => {
     expect(rb.apply.error).toBe('early');
   });
 
+  it('switch refuses a set whose active weights of a side would sum above 1', () => {
+    // An incumbent D (long 0.6) outside the plan: C long 0.6 + A long 0.3 + D 0.6 = 1.5.
+    const table: ActivationTable = {
+      ...TABLE,
+      entries: [...TABLE.entries, entry('D', 'long', { weight: 0.6 })],
+    };
+    const begun = beginApply(undefined, REQ, T0).apply;
+    const frozen = applyStep(table, begun, 'freeze', ctx(1));
+    expect(refusal(() => applyStep(frozen.table, frozen.apply, 'switch', ctx(2)))).toEqual({
+      code: 'WORLD_WRITE_INVALID',
+      message: 'active weights of side long would sum above 1 after the switch',
+    });
+  });
+
   it('live switch needs allow_live', () => {
     expect(() => run(['freeze', 'switch'], 'live')).toThrow(ActivationRefusal);
     expect(refusal(() => run(['freeze', 'switch'], 'live')).code).toBe('LIVE_NOT_ALLOWED');

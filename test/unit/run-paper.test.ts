@@ -48,13 +48,14 @@ describe('trailing window', () => {
 });
 
 describe('targetSignal', () => {
-  it('holds the target fraction of equity, clipped to [−1, 1]', () => {
+  it('holds the target fraction of the committable equity (0.25 % kept free), clipped to [−1, 1]', () => {
     expect(targetSignal('BTC/USDT', 0.25)).toEqual({
       symbol: 'BTC/USDT',
       kind: 'target_percent',
-      percent: '0.25',
+      percent: '0.249375',
     });
-    expect(targetSignal('BTC/USDT', -1.5)).toMatchObject({ percent: '-1' });
+    expect(targetSignal('BTC/USDT', -1.5)).toMatchObject({ percent: '-0.9975' });
+    expect(targetSignal('BTC/USDT', 1)).toMatchObject({ percent: '0.9975' });
     expect(targetSignal('BTC/USDT', NaN)).toBeUndefined();
     expect(sideOfTarget(-0.5)).toBe('short');
     expect(sideOfTarget(0)).toBe('long');
@@ -101,10 +102,10 @@ describe('paperPortfolio → runPipeline', () => {
       hours: CRYPTO_HOURS,
       ts: T,
     });
-    // 100000 × 0.5 × 0.5 / 61234.56 = 0.40826…, toward zero on the lot.
+    // 100000 × (0.5 × 0.9975) × 0.5 / 61234.56 = 0.4072451…, toward zero on the lot.
     expect(outcome).toMatchObject({
       kind: 'submit',
-      intent: { side: 'buy', qty: '0.40826', reduceOnly: false },
+      intent: { side: 'buy', qty: '0.40724', reduceOnly: false },
     });
   });
 });

@@ -168,6 +168,10 @@ describe('applyWorkflow (time-skipping)', () => {
     ]);
     const after = await snapshot('w-acks');
     expect(after.apply?.phase).toBe('completed');
+    // The activated strategy is now in the paper stage, since the completion (promotion governance reads it).
+    expect(after.promotions).toEqual({
+      new: { strategy_id: 'new', stage: 'paper', since: after.apply?.updated_at },
+    });
     expect(currentDecision(after.activation, Date.now())?.mode).toBe('paper');
     expect(await runEvents('w-acks', 'run-a')).toEqual([
       'requested',
@@ -236,6 +240,7 @@ describe('applyWorkflow (time-skipping)', () => {
       error: 'ack_timeout: 0 of 4 acknowledged',
     });
     expect(currentDecision(after.activation, Date.now())).toBeUndefined();
+    expect(after.promotions).toEqual({}); // a rolled-back apply moves no stage
     expect(await runEvents('w-timeout', 'run-b')).toEqual([
       'requested',
       'freezing',
