@@ -11,6 +11,7 @@ import Decimal from 'decimal.js';
 import { DEFAULTS, smaCrossover } from '../../examples/sma-crossover';
 import { clientOrderId } from '../../domain/execution/order';
 import { eventually } from '../support/eventually';
+import { readEventStream, type SseEvent } from '../support/sse';
 import type { ApiAnswer } from '../support/stack';
 
 export const SOURCE = 'ohlcv:sim:BTC/USDT:1s';
@@ -51,58 +52,16 @@ export const submitBody = (worldId: string): string =>
 export const backtestRunId = (worldId: string) => `run:${STRATEGY_ID}:${worldId}:backtest:1`;
 export const paperRunId = (worldId: string) => `run:${STRATEGY_ID}:${worldId}:paper:1`;
 
-export interface SseEvent {
-  id: string;
-  event: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudEvents envelopes of any payload
-  data: any;
-}
+export type { SseEvent } from '../support/sse';
 
 /** Reads SSE frames from GET /v1/events/stream until `enough` holds or `timeoutMs` passes, then disconnects. */
-export async function readStream(
+export const readStream = (
   url: string,
   key: string,
   query: string,
   enough: (events: SseEvent[]) => boolean,
   timeoutMs = 20_000,
-): Promise<SseEvent[]> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), timeoutMs);
-  const events: SseEvent[] = [];
-  try {
-    const res = await fetch(`${url}/v1/events/stream${query}`, {
-      headers: { authorization: `Bearer ${key}` },
-      signal: abort.signal,
-    });
-    if (res.status !== 200) throw new Error(`event stream: ${res.status}`);
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    while (!enough(events)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const fields: Record<string, string> = {};
-        for (const line of frame.split('\n')) {
-          if (line.startsWith(':')) continue;
-          const colon = line.indexOf(':');
-          if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1).trimStart();
-        }
-        if (fields.data !== undefined)
-          events.push({ id: fields.id!, event: fields.event!, data: JSON.parse(fields.data) });
-      }
-    }
-  } catch (err) {
-    if (!abort.signal.aborted) throw err;
-  } finally {
-    clearTimeout(timer);
-    abort.abort();
-  }
-  return events;
-}
+): Promise<SseEvent[]> => readEventStream({ url, key, query, enough, timeoutMs });
 
 /** The activation table without its timestamps: what must come out the same however the run went. */
 export const activationRows = (body: { entries: Array<Record<string, unknown>> }) =>

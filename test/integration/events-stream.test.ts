@@ -5,68 +5,21 @@
  * engaged through the API shows up as a `kill_switch` event, and an accepted
  * submit as one `order` event however often the activity is retried.
  */
+import { readEventStream, type SseEvent } from '../support/sse';
 import { createOrderActivities } from '../../activities/orders';
 import { OrderVenueRegistry } from '../../activities/venues/order-registry';
 import { bootStack, type Stack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
-interface SseEvent {
-  id: string;
-  event: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudEvents envelopes of any payload
-  data: any;
-}
-
-/**
- * Reads SSE frames until `enough` says stop (then disconnects), or `timeoutMs`
- * passes. A small parser: id/event/data lines, comments ignored.
- */
-async function readStream(
+const readStream = (
   stack: Stack,
   query: string,
   enough: (events: SseEvent[]) => boolean,
   headers: Record<string, string> = {},
   timeoutMs = 20_000,
-): Promise<SseEvent[]> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), timeoutMs);
-  const events: SseEvent[] = [];
-  try {
-    const res = await fetch(`${stack.url}/v1/events/stream${query}`, {
-      headers: { authorization: `Bearer ${stack.adminKey}`, ...headers },
-      signal: abort.signal,
-    });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    while (!enough(events)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0 && !enough(events)) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const fields: Record<string, string> = {};
-        for (const line of frame.split('\n')) {
-          if (line.startsWith(':')) continue;
-          const colon = line.indexOf(':');
-          if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1).trimStart();
-        }
-        if (fields.data !== undefined)
-          events.push({ id: fields.id!, event: fields.event!, data: JSON.parse(fields.data) });
-      }
-    }
-  } catch (err) {
-    if (!abort.signal.aborted) throw err;
-  } finally {
-    clearTimeout(timer);
-    abort.abort(); // disconnect
-  }
-  return events;
-}
+): Promise<SseEvent[]> =>
+  readEventStream({ url: stack.url, key: stack.adminKey, query, enough, headers, timeoutMs });
 
 const KEYS = ['order-a', 'order-b', 'order-c'];
 const TOPICS = ['order', 'fill'];
