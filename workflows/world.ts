@@ -49,11 +49,12 @@ export async function worldWorkflow(input: WorldWorkflowInput): Promise<{ retire
   if (!patched('world-service')) return legacyWorld(input.world);
   const { appendWorldAudit, publishWorldEvents } = proxyActivities<WorldActivities>(storeCall);
   const state = new WorldState(input);
-  registerWorldHandlers(state);
-  registerActivationHandlers(state);
+  // Before the handlers: an update buffered with the first task runs as soon as its handler is set.
   if (input.carried === undefined) state.write(input.world.owner, 'world.created', { world: input.world });
   else if (input.carried.snapshot === undefined)
     state.write('system', 'world.upgraded', { world: input.world });
+  registerWorldHandlers(state);
+  registerActivationHandlers(state);
 
   const flush = async () => {
     const { audit, events, mark } = state.takeOutbox();
