@@ -98,19 +98,22 @@ export function createPaperRunOrderActivities(deps: { orderVenues: OrderVenueLoo
     },
 
     /**
-     * Cancels one order of a stopping run; the update id carries the run, so a
-     * retry joins the same update. An order that has ended needs nothing.
+     * Cancels one order of a run that stops (default) or whose target moved
+     * on; the update id carries the run and the cause, so a retry joins the
+     * same update. An order that has ended needs nothing.
      */
     async cancelPaperOrder(request: {
       runId: string;
       clientOrderId: string;
       reason: string;
+      cause?: 'stop' | 'retarget';
     }): Promise<OrderState | 'gone'> {
       const handle = clientOf().workflow.getHandle(orderWorkflowId(request.clientOrderId));
+      const cause = request.cause ?? 'stop';
       try {
         const view = await handle.executeUpdate(cancelOrderUpdate, {
-          args: [{ reason: `run stopped: ${request.reason}` }],
-          updateId: `${request.runId}:stop:${request.clientOrderId}`,
+          args: [{ reason: `${cause === 'stop' ? 'run stopped' : 'run retargeted'}: ${request.reason}` }],
+          updateId: `${request.runId}:${cause}:${request.clientOrderId}`,
         });
         return view.state;
       } catch (err) {

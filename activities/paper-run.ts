@@ -2,14 +2,22 @@
  * One bar of a paper or live DAG run (SPEC §4, §8): the kill switch, the
  * traded node's value for the newly closed bar (the DAG recomputed over a
  * trailing window, so the step keeps no state and a retry computes the same
- * thing), the world's order gate for this strategy, the account, and the
- * node-set pipeline. It answers with an order to start or the reason there
- * is none; the workflow starts the order (activities/paper-run-orders.ts).
+ * thing), the account (its equity and position recorded once per bar, for
+ * the risk hub), the world's order gate for this strategy, and the node-set
+ * pipeline, which never sells a spot symbol short. It answers with an order
+ * to start or the reason there is none; the workflow starts the order
+ * (activities/paper-run-orders.ts).
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { parseOhlcvSource } from '../domain/data/bars';
-import { riskLimitsSchema, runPipeline, type Activation } from '../domain/execution/pipeline';
+import {
+  canShort,
+  riskLimitsSchema,
+  runPipeline,
+  type Activation,
+  type Portfolio,
+} from '../domain/execution/pipeline';
 import { currenciesOf } from '../domain/execution/sim-matching';
 import { Dec } from '../domain/execution/symbol';
 import { CRYPTO_HOURS } from '../domain/brokerage/hours';
@@ -67,9 +75,21 @@ export interface PaperStepRequest {
   limits?: unknown;
 }
 
+/**
+ * `positionChanged`: the traded position differs from the run's previous
+ * recorded bar, so a fill was booked since (the run then republishes its
+ * world's risk snapshot). Absent on results recorded before it existed.
+ */
 export type PaperStepResult =
   | { kind: 'killed'; reason: string }
-  | { kind: 'rejected'; reason: string; detail: string; target?: number; equity?: string }
+  | {
+      kind: 'rejected';
+      reason: string;
+      detail: string;
+      target?: number;
+      equity?: string;
+      positionChanged?: boolean;
+    }
   | {
       kind: 'submit';
       symbol: string;
@@ -78,6 +98,7 @@ export type PaperStepResult =
       limitPrice?: string;
       target: number;
       equity: string;
+      positionChanged?: boolean;
     };
 
 export interface PaperRunDeps {
@@ -182,6 +203,25 @@ export function createPaperRunActivities(deps: PaperRunDeps) {
     return { cash: total(currencies?.quote), positions: { [symbol]: total(currencies?.base) } };
   }
 
+  /**
+   * The bar's equity and position, written once per (run, bar): a retry
+   * answers from the first write. Changed = differs from the run's previous
+   * recorded bar (none before the first bar: unchanged).
+   */
+  async function recordEquity(request: PaperStepRequest, portfolio: Portfolio, symbol: string) {
+    const { record } = await deps.store.paperEquity.putIfAbsent({
+      runId: request.runId,
+      strategyId: request.strategyId,
+      worldId: request.worldId,
+      barClose: request.barClose,
+      equity: portfolio.equity,
+      position: portfolio.positions[symbol] ?? '0',
+      recordedAt: new Date().toISOString(),
+    });
+    const previous = await deps.store.paperEquity.before(request.runId, request.barClose);
+    return previous !== undefined && !new Dec(previous.position).eq(record.position);
+  }
+
   return {
     ...createPaperRunOrderActivities(deps),
 
@@ -193,15 +233,27 @@ export function createPaperRunActivities(deps: PaperRunDeps) {
       if (!symbol)
         throw ApplicationFailure.nonRetryable('the traded node has no priced input', 'InvalidInput');
       const { target, close } = await tradedValue(request.plan, request.barClose);
-      const signal = targetSignal(symbol, target);
-      if (!signal) return { kind: 'rejected', reason: 'NO_SIGNAL', detail: 'the traded node has no value' };
-      if (target === request.heldTarget) {
-        return { kind: 'rejected', reason: 'TARGET_UNCHANGED', detail: `target still ${target}`, target };
-      }
-      const gate = await gateOf(request, target);
-      if (!gate.open) return { kind: 'rejected', reason: gate.reason, detail: 'order gate closed', target };
+      // Every bar, whatever it decides: the equity curve the risk hub reads has no holes.
       const price = new Dec(close).toFixed();
       const portfolio = paperPortfolio(await holdingsOf(request, symbol), symbol, price, request.peakEquity);
+      const { equity } = portfolio;
+      const positionChanged = await recordEquity(request, portfolio, symbol);
+      const rejected = (reason: string, detail: string, held?: number): PaperStepResult => ({
+        kind: 'rejected',
+        reason,
+        detail,
+        ...(held !== undefined ? { target: held } : {}),
+        equity,
+        positionChanged,
+      });
+      const signal = targetSignal(symbol, target);
+      if (!signal) return rejected('NO_SIGNAL', 'the traded node has no value');
+      if (target === request.heldTarget)
+        return rejected('TARGET_UNCHANGED', `target still ${target}`, target);
+      const shortable = canShort(symbol);
+      // On spot a negative target means flat: it closes a long, so the long side's gate decides.
+      const gate = await gateOf(request, shortable ? target : Math.max(target, 0));
+      if (!gate.open) return rejected(gate.reason, 'order gate closed', target);
       const activation: Activation = {
         active: true,
         frozen: false,
@@ -218,20 +270,19 @@ export function createPaperRunActivities(deps: PaperRunDeps) {
         killSwitchEngaged: false,
         portfolio,
         symbol: properties,
+        shortable,
         limits: parsedLimits.data,
         hours: CRYPTO_HOURS,
         ts: request.barClose,
       });
-      const equity = portfolio.equity;
-      if (outcome.kind === 'rejected') {
-        return { kind: 'rejected', reason: outcome.reason, detail: outcome.detail, target, equity };
-      }
+      if (outcome.kind === 'rejected') return rejected(outcome.reason, outcome.detail, target);
       const { side, qty } = outcome.intent;
       const limitPrice =
         request.order.type === 'limit'
           ? passiveLimitPrice(price, side, request.order.offset_bps, properties.tickSize.toFixed())
           : undefined;
-      return { kind: 'submit', symbol, side, qty, ...(limitPrice ? { limitPrice } : {}), target, equity };
+      const submit = { kind: 'submit', symbol, side, qty, target, equity, positionChanged } as const;
+      return { ...submit, ...(limitPrice ? { limitPrice } : {}) };
     },
   };
 }

@@ -4,11 +4,15 @@
  * activation weights scaled to sum 1 (a world with none publishes nothing);
  * covariance is the per-bar sample covariance of each strategy's realised
  * returns, read off the equity curve of its newest completed run in this
- * world (a strategy without one is left out of the covariance). Written as
- * actor `system`, stage `paper`, ttl 900 s.
+ * world (a strategy without one is left out of the covariance);
+ * realized_returns are each strategy's bar-over-bar returns off the equity
+ * its newest paper/live run in this world recorded per bar (newest
+ * MAX_RETURNS kept; omitted when no strategy has any, so a world without
+ * paper runs publishes what it did before). Written as actor `system`,
+ * stage `paper`, ttl 900 s.
  *
  * Idempotent without a key: the version is the next after the latest, and a
- * publish whose weights and covariance equal the latest still-fresh snapshot
+ * publish whose weights, covariance and returns equal the latest still-fresh snapshot
  * writes nothing, so a retry after a write that went through finds its own
  * snapshot and stops.
  */
@@ -16,8 +20,19 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { canonicalJson, type JsonValue } from '../domain/canonical-json';
-import { normalisedWeights, realizedCovariance, type EquityCurve } from '../domain/risk/realized-covariance';
-import { DEFAULT_TTL_SEC, isExpired, parseRiskSnapshot, type RiskSnapshot } from '../domain/risk/snapshot';
+import {
+  decimalReturns,
+  normalisedWeights,
+  realizedCovariance,
+  type EquityCurve,
+} from '../domain/risk/realized-covariance';
+import {
+  DEFAULT_TTL_SEC,
+  MAX_RETURNS,
+  isExpired,
+  parseRiskSnapshot,
+  type RiskSnapshot,
+} from '../domain/risk/snapshot';
 import { activationView } from '../domain/world/activation';
 import { worldSnapshotQuery, worldWorkflowId, type WorldSnapshot } from '../workflows/world-messages';
 import type { BacktestResultBody } from './backtest';
@@ -47,9 +62,10 @@ function activeWeights(snapshot: WorldSnapshot, now: number): Record<string, num
   return weights;
 }
 
-const sameContent = (a: Pick<RiskSnapshot, 'weights' | 'covariance'>, b: typeof a) =>
-  canonicalJson({ w: a.weights, c: a.covariance ?? {} } as unknown as JsonValue) ===
-  canonicalJson({ w: b.weights, c: b.covariance ?? {} } as unknown as JsonValue);
+type Content = Pick<RiskSnapshot, 'weights' | 'covariance' | 'realized_returns'>;
+const contentOf = (s: Content) =>
+  canonicalJson({ w: s.weights, c: s.covariance ?? {}, r: s.realized_returns ?? {} } as unknown as JsonValue);
+const sameContent = (a: Content, b: Content) => contentOf(a) === contentOf(b);
 
 export function createPortfolioSnapshotActivities(deps: PortfolioSnapshotDeps) {
   const { store } = deps;
@@ -62,6 +78,17 @@ export function createPortfolioSnapshotActivities(deps: PortfolioSnapshotDeps) {
     if (!artifact) return undefined;
     const body = JSON.parse(artifact.body) as Pick<BacktestResultBody, 'ts' | 'equity'>;
     return { ts: body.ts, equity: body.equity };
+  };
+
+  /** Each strategy's returns off its paper equity in the world; only strategies with at least one. */
+  const paperReturns = async (ids: string[], worldId: string) => {
+    const returns: Record<string, number[]> = {};
+    for (const id of ids) {
+      const curve = await store.paperEquity.latestCurve(worldId, id, MAX_RETURNS + 1);
+      const values = decimalReturns(curve.map((point) => point.equity)).slice(-MAX_RETURNS);
+      if (values.length > 0) returns[id] = values;
+    }
+    return Object.keys(returns).length > 0 ? returns : undefined;
   };
 
   return {
@@ -83,18 +110,19 @@ export function createPortfolioSnapshotActivities(deps: PortfolioSnapshotDeps) {
         if (curve) curves[id] = curve;
       }
       const covariance = realizedCovariance(curves);
+      const realized_returns = await paperReturns(Object.keys(weights), input.world_id);
+      const content = { weights, covariance, ...(realized_returns ? { realized_returns } : {}) };
 
       const latest = await store.riskSnapshots.latest(input.world_id);
       if (latest && !isExpired({ as_of: latest.asOf, ttl_sec: latest.ttlSec }, at)) {
         const stored = JSON.parse(latest.body) as RiskSnapshot;
-        if (sameContent(stored, { weights, covariance }))
+        if (sameContent(stored, content))
           return { published: false, reason: 'UNCHANGED', version: latest.version };
       }
       const snapshot = parseRiskSnapshot({
         as_of: new Date(at).toISOString(),
         version: (latest?.version ?? 0) + 1,
-        weights,
-        covariance,
+        ...content,
         ttl_sec: DEFAULT_TTL_SEC,
       });
       const written = await recordRiskSnapshot(store, {

@@ -8,7 +8,6 @@
  * the world allows live and nothing else blocks it; otherwise the request
  * waits for an operator like any other.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -189,11 +188,23 @@ export function createPromotionActivities(deps: PromotionDeps) {
 
 export type PromotionActivities = ReturnType<typeof createPromotionActivities>;
 
-/** The workflow's result, heartbeating every few seconds while it runs so a dead worker is noticed. */
-async function resultWithHeartbeats<T>(handle: WorkflowHandle): Promise<T> {
+const HEARTBEAT_EVERY_MS = 5_000;
+
+/**
+ * The workflow's result, heartbeating every few seconds while it runs so a dead
+ * worker is noticed. The wait is the activity's cancellable sleep: a worker
+ * shutting down cancels it at once instead of waiting out the timeout.
+ */
+export async function resultWithHeartbeats<T>(handle: Pick<WorkflowHandle, 'result'>): Promise<T> {
   const result = handle.result() as Promise<T>;
+  result.catch(() => undefined); // canceled first: its later failure is nobody's
   for (;;) {
-    const done = await Promise.race([result.then(() => true), sleep(5_000).then(() => false)]);
+    const done = await Promise.race([
+      result.then(() => true),
+      Context.current()
+        .sleep(HEARTBEAT_EVERY_MS)
+        .then(() => false),
+    ]);
     if (done) return result;
     Context.current().heartbeat();
   }

@@ -11,6 +11,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import {
   accountTotals,
   countActions,
+  type AccountSeen,
   type OrderSeen,
   type ReconcileAction,
   type ReconcileActionKind,
@@ -105,22 +106,27 @@ export function createReconcileActivities(deps: ReconcileActivityDeps) {
       return seen;
     },
 
-    /** The account workflow's currency totals; undefined when the account has no workflow. */
-    async accountBalances({ venue, account }: VenueAccount): Promise<Record<string, string> | undefined> {
+    /** The account workflow's currency totals and booked trade ids; undefined when the account has no workflow. */
+    async accountBalances({ venue, account }: VenueAccount): Promise<AccountSeen | undefined> {
       try {
         const view = await clientOf()
           .workflow.getHandle(accountWorkflowId(venue, account))
           .query(accountQuery);
-        return accountTotals(view);
+        return { totals: accountTotals(view), bookedTradeIds: view.bookedTradeIds };
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return undefined;
         throw err;
       }
     },
 
-    /** Open orders, our orders' venue state and trades, and balances: ids and decimal strings only. */
+    /**
+     * Balances, open orders, our orders' venue state and trades: ids and decimal strings only.
+     * Balances first: trades only accrue, so every trade the balances hold is in the lists read after
+     * (domain/execution/reconcile compares balances only when the account has booked all of those).
+     */
     async snapshotVenueAccount({ venue, account, known }: SnapshotRequest): Promise<VenueAccountSnapshot> {
       const port = deps.orderVenues.orderVenue(venue, account);
+      const balances = Object.fromEntries((await port.fetchBalances()).map((b) => [b.currency, b.total]));
       const orders = new Map((await port.fetchOpenOrders()).map((o) => [o.clientOrderId, seenOf(o)]));
       for (const { clientOrderId, symbol } of known) {
         if (orders.has(clientOrderId)) continue;
@@ -139,7 +145,6 @@ export function createReconcileActivities(deps: ReconcileActivityDeps) {
           liquidity: t.liquidity,
         }));
       }
-      const balances = Object.fromEntries((await port.fetchBalances()).map((b) => [b.currency, b.total]));
       return { at: now(), orders: [...orders.values()], balances };
     },
 
@@ -197,12 +202,14 @@ export function createReconcileActivities(deps: ReconcileActivityDeps) {
       }
       case 'resync_account': {
         const subject = accountWorkflowId(venue, account);
+        const { resync } = action;
+        const handle = client.workflow.getHandle(subject);
         const sent = await ignoreNotFound(() =>
-          client.workflow.getHandle(subject).signal(accountResyncSignal),
+          resync ? handle.signal(accountResyncSignal, resync) : handle.signal(accountResyncSignal),
         );
-        return sent
-          ? { action: 'reconcile.account_resynced', subject, detail: { differences: action.differences } }
-          : undefined;
+        // The account adopts the balances only if it booked nothing since: the record says "asked".
+        const detail = { differences: action.differences, ...(resync && { expected: resync.expected }) };
+        return sent ? { action: 'reconcile.account_resynced', subject, detail } : undefined;
       }
     }
   }

@@ -31,6 +31,7 @@ import {
   rememberTrade,
   settlementToday,
 } from '../domain/execution/account-book';
+import { accountStillIs, accountTotals, type AccountResync } from '../domain/execution/reconcile';
 import { venueOrderCall } from './activity-options';
 import {
   accountFillSignal,
@@ -55,7 +56,7 @@ type AccountMessage =
   | { kind: 'reserve'; request: ReserveRequest }
   | { kind: 'fill'; fill: AccountFill }
   | { kind: 'release'; orderId: string }
-  | { kind: 'resync' };
+  | { kind: 'resync'; resync?: AccountResync };
 
 const { fetchAccountBalances } = proxyActivities<OrderActivities>(venueOrderCall);
 
@@ -86,7 +87,7 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<Acco
   setHandler(accountReserveSignal, (request) => enqueue({ kind: 'reserve', request }));
   setHandler(accountFillSignal, (fill) => enqueue({ kind: 'fill', fill }));
   setHandler(accountReleaseSignal, ({ orderId }) => enqueue({ kind: 'release', orderId }));
-  setHandler(accountResyncSignal, () => enqueue({ kind: 'resync' }));
+  setHandler(accountResyncSignal, (resync) => enqueue({ kind: 'resync', ...(resync && { resync }) }));
   upsertSearchAttributes([{ key: QmtlVenue, value: input.venue }]);
 
   /** The venue's balances, asked until it answers: orders wait for their reservation meanwhile. */
@@ -107,6 +108,22 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<Acco
     }
   };
 
+  /**
+   * Reconciliation's balances, taken only while the account is as the decision saw it: a fill booked
+   * since may or may not be in them, so adopting could count it twice. The next pass decides again.
+   */
+  const adopt = ({ balances, expected }: AccountResync): boolean => {
+    const lastTradeId = tradeIds.at(-1);
+    const now = { totals: accountTotals(view()), ...(lastTradeId !== undefined && { lastTradeId }) };
+    if (!accountStillIs(expected, now)) {
+      log.info('resync ignored: the account booked since the difference was seen', { ...ref, expected, now });
+      return false;
+    }
+    const totals = Object.entries(balances).map(([currency, total]) => ({ currency, total }));
+    account = accountFromBalances(totals, input.quoteCurrency, account.reservations);
+    return true;
+  };
+
   const handle = async (message: AccountMessage): Promise<void> => {
     switch (message.kind) {
       case 'reserve': {
@@ -125,7 +142,8 @@ export async function accountWorkflow(input: AccountWorkflowInput): Promise<Acco
         account = release(account, message.orderId);
         break;
       case 'resync':
-        await loadBalances();
+        if (message.resync === undefined) await loadBalances();
+        else if (!adopt(message.resync)) return;
         break;
     }
     updatedAt = Date.now();

@@ -8,6 +8,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AccountLedgerWire, BookedFill } from '../domain/execution/account-book';
 import type { OrderType } from '../domain/execution/order';
 import type { OrderState } from '../domain/execution/order-state';
+import type { AccountResync } from '../domain/execution/reconcile';
 import type { OrderSide } from '../domain/execution/symbol';
 
 export const orderWorkflowId = (clientOrderId: string): string => `order:${clientOrderId}`;
@@ -184,6 +185,9 @@ export interface AccountView extends AccountLedgerWire {
 export const accountReserveSignal = defineSignal<[ReserveRequest]>('reserve');
 export const accountFillSignal = defineSignal<[AccountFill]>('fill');
 export const accountReleaseSignal = defineSignal<[{ orderId: string }]>('release');
-/** Replace cash and positions with the venue's balances (reconciliation). */
-export const accountResyncSignal = defineSignal('resync');
+/**
+ * Replace cash and positions with the venue's balances (reconciliation): those carried, and only while
+ * the account is still as `expected`; without them (an operator, older passes), balances read now.
+ */
+export const accountResyncSignal = defineSignal<[AccountResync?]>('resync');
 export const accountQuery = defineQuery<AccountView>('account');

@@ -13,6 +13,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   sleep,
   upsertSearchAttributes,
@@ -35,6 +36,8 @@ export const DEFAULT_POLL_INTERVAL_MS = 5_000;
 export const RESERVATION_TIMEOUT_MS = 60_000;
 /** An ended order stays open this long for fills the venue reports late (then reconciliation takes over). */
 export const LATE_FILL_WINDOW_MS = 60_000;
+/** Patch id: fills are forwarded to the account while the submit is still in flight. */
+export const FORWARD_DURING_SUBMIT = 'order-forward-during-submit';
 
 const venue = proxyActivities<OrderActivities>(venueOrderCall);
 const messages = proxyActivities<OrderActivities>(workflowMessage);
@@ -134,12 +137,14 @@ async function submit(control: OrderControl, input: OrderWorkflowInput, io: Venu
   const { clientOrderId: id, symbol, side, type, qty, limitPrice, stopPrice } = input;
   const tif = input.tif.kind === 'IOC' || input.tif.kind === 'FOK' ? input.tif.kind : 'GTC'; // GTD/DAY: our timer
   try {
-    const { order, outcome } = await venue.submitVenueOrder({
+    const sent = venue.submitVenueOrder({
       venue: input.venue,
       account: input.account,
       worldId: input.worldId,
       request: { clientOrderId: id, symbol, side, type, qty, limitPrice, stopPrice, tif },
     });
+    if (patched(FORWARD_DURING_SUBMIT)) await forwardUntilSettled(sent, io);
+    const { order, outcome } = await sent;
     control.accept(
       order.venueOrderId,
       outcome === 'found' ? 'found at the venue by client order id' : undefined,
@@ -161,6 +166,24 @@ async function submit(control: OrderControl, input: OrderWorkflowInput, io: Venu
     }
     control.accept(seen.order.venueOrderId, 'found at the venue after the submit gave up');
     control.absorb(seen);
+  }
+}
+
+/**
+ * A submit can stay in flight for its whole timeout and retries (a worker
+ * killed after the venue took the order). Fills reported meanwhile — a
+ * reconciliation pass finds the order filled at the venue — reach the account
+ * now, not when the submit finally returns.
+ */
+async function forwardUntilSettled(call: Promise<unknown>, io: VenueIo): Promise<void> {
+  let settled = false;
+  call.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  while (!settled) {
+    await condition(() => settled || io.pending());
+    await io.forward();
   }
 }
 

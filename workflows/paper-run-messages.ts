@@ -39,6 +39,8 @@ export interface PaperRunCarried {
   peak_equity?: string;
   /** Client order ids of the run's orders still working at the hand-over. */
   open_orders: string[];
+  /** The author's settings (meta.paper) when the starter gave none. */
+  settings?: PaperRunSettings;
 }
 
 /** The `progress` query of a paper/live run: a DagRunProgress plus the loop's counters. */

@@ -16,6 +16,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -29,6 +30,7 @@ import { Dec } from '../domain/execution/symbol';
 import { DEFAULT_BARS_PER_RUN, nextBarClose } from '../domain/run/paper';
 import { runIdOf } from '../domain/run/run-id';
 import { storeCall, workflowMessage } from './activity-options';
+import { publishAfterFill } from './portfolio-snapshot';
 import {
   dagRunProgressQuery,
   stopRunSignal,
@@ -36,7 +38,7 @@ import {
   type DagRunResult,
   type dagRunWorkflow,
 } from './dag-run';
-import type { PaperRunCarried, PaperRunProgress } from './paper-run-messages';
+import type { PaperRunCarried, PaperRunProgress, PaperRunSettings } from './paper-run-messages';
 import { QmtlMode, QmtlStatus } from './search-attributes';
 
 /** One bar's decision: reads the store, a venue, the world and the account; retried, then the bar is skipped. */
@@ -58,7 +60,8 @@ const SETTLE_MS = 1_000;
 export async function paperRun(input: DagRunInput): Promise<DagRunResult> {
   const runId = runIdOf(input);
   const mode = input.mode === 'live' ? 'live' : 'paper';
-  const settings = input.paper ?? {};
+  // The starter's settings, else the author's (meta.paper, read when the run is planned).
+  let settings: PaperRunSettings = input.paper ?? {};
   const { planRun, recordRun } = proxyActivities<DagRunActivities>(storeCall);
   const { paperStep } = proxyActivities<PaperRunActivities>(barStep);
   const orders = proxyActivities<PaperRunActivities>(workflowMessage);
@@ -88,6 +91,7 @@ export async function paperRun(input: DagRunInput): Promise<DagRunResult> {
     scope.cancel();
   });
   const carried = before ?? (await firstRun());
+  settings = input.paper ?? carried.settings ?? {};
   Object.assign(progress, {
     status: 'running',
     inputs_total: carried.plan.inputs.length,
@@ -153,26 +157,52 @@ export async function paperRun(input: DagRunInput): Promise<DagRunResult> {
   };
 
   const barsPerRun = settings.bars_per_run ?? DEFAULT_BARS_PER_RUN;
+  /** The target the run last canceled its working orders for (once per target). */
+  let retargeted: number | undefined;
   try {
     await scope.run(async () => {
       for (let bars = 0; bars < barsPerRun && stopReason === undefined; bars++) {
         const barClose = nextBarClose(Date.now(), carried.plan.intervalMs, progress.last_bar);
         await sleep(barClose - Date.now() + SETTLE_MS);
-        const step = await paperStep({
-          runId,
-          strategyId: input.strategyId,
-          worldId: input.worldId,
-          mode,
-          venue: carried.venue,
-          account: carried.account,
-          barClose,
-          plan: carried.plan,
-          order: settings.order ?? { type: 'market' },
-          ...(peakEquity !== undefined ? { peakEquity } : {}),
-          ...(heldTarget !== undefined ? { heldTarget } : {}),
-          ...(settings.risk_limits !== undefined ? { limits: settings.risk_limits } : {}),
-        }).catch((err: unknown) => skippable(err));
+        const decide = () =>
+          paperStep({
+            runId,
+            strategyId: input.strategyId,
+            worldId: input.worldId,
+            mode,
+            venue: carried.venue,
+            account: carried.account,
+            barClose,
+            plan: carried.plan,
+            order: settings.order ?? { type: 'market' },
+            ...(peakEquity !== undefined ? { peakEquity } : {}),
+            ...(heldTarget !== undefined ? { heldTarget } : {}),
+            ...(settings.risk_limits !== undefined ? { limits: settings.risk_limits } : {}),
+          }).catch((err: unknown) => skippable(err));
+        let step = await decide();
+        const moved = movedTarget(step, heldTarget);
+        if (moved !== undefined && moved !== retargeted && progress.open_orders.length > 0) {
+          // Orders resting for the old target would trade against the new one: cancel, then size again.
+          if (patched(CANCEL_ON_RETARGET)) {
+            retargeted = moved;
+            const open = await orders.workingPaperOrders({ clientOrderIds: progress.open_orders });
+            for (const clientOrderId of open)
+              await orders.cancelPaperOrder({
+                runId,
+                clientOrderId,
+                reason: 'target changed',
+                cause: 'retarget',
+              });
+            if (open.length > 0) {
+              // Nothing works for the old target any more: the next decision starts afresh.
+              heldTarget = undefined;
+              step = await decide();
+            }
+          }
+        }
         await handle(barClose, step);
+        // A fill changed the run's returns: the risk hub hears of it (advisory).
+        if (step.kind !== 'killed' && step.positionChanged) await publishAfterFill(input.worldId);
       }
     });
   } catch (err) {
@@ -252,7 +282,9 @@ export async function paperRun(input: DagRunInput): Promise<DagRunResult> {
     const target = plan.target;
     if (target === undefined) return fail('the DAG has no traded node: a paper or live run needs one');
     const priceSeries = plan.inputs.find((i) => i.nodeId === target.priceNodeId)!.seriesId;
+    const settings = input.paper ?? plan.paper ?? {};
     return {
+      ...(input.paper === undefined && plan.paper !== undefined && { settings: plan.paper }),
       plan: { intervalMs: plan.window.intervalMs, inputs: plan.inputs, steps: plan.steps, target },
       venue: settings.venue ?? priceSeries.split(':')[1]!,
       account: settings.account ?? 'default',
@@ -262,6 +294,16 @@ export async function paperRun(input: DagRunInput): Promise<DagRunResult> {
       open_orders: [],
     };
   }
+}
+
+/** Patch id: a changed target cancels the run's working orders before its own order is sized. */
+export const CANCEL_ON_RETARGET = 'paper-cancel-on-retarget';
+
+/** The step's target when it differs from the one acted on last; undefined when unchanged or unknown. */
+function movedTarget(step: PaperStepResult, held: number | undefined): number | undefined {
+  if (step.kind === 'submit') return step.target;
+  if (step.kind !== 'rejected' || step.target === undefined) return undefined;
+  return step.target === held ? undefined : step.target;
 }
 
 /** A bar whose step kept failing is skipped (the next bar decides afresh); a terminal failure fails the run. */

@@ -11,14 +11,19 @@ import {
   defineQuery,
   defineSignal,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  balanceDifferences,
   countActions,
   reconcile,
+  type AccountSeen,
+  type DifferenceSeen,
   type OrphanPolicy,
+  type ReconcileAction,
   type ReconcileActionKind,
 } from '../domain/execution/reconcile';
 import type { ReconcileActivities } from '../activities/reconcile';
@@ -40,6 +45,8 @@ export interface ReconcileWorkflowInput {
   mode?: TradingMode;
   /** The last pass, handed over by continue-as-new. */
   last?: ReconcileSummary;
+  /** A balance difference the last pass saw, handed over by continue-as-new (resynced if seen again). */
+  differenceSeen?: DifferenceSeen;
 }
 
 /** What the `reconcile` query answers: the last pass. */
@@ -75,6 +82,7 @@ export async function reconcileWorkflow(
   input: ReconcileWorkflowInput,
 ): Promise<ReconcileSummary | undefined> {
   let last = input.last;
+  let differenceSeen = input.differenceSeen;
   let wake = false;
   let stopping = false;
   setHandler(reconcileQuery, () => last);
@@ -85,34 +93,60 @@ export async function reconcileWorkflow(
   // At least one pass per run: a `stop` sent with the start still reconciles once.
   for (let cycle = 0; cycle < cycles; cycle++) {
     wake = false; // a `now` arriving during the pass asks for another one
-    last = await reconcilePass(input, (last?.pass ?? 0) + 1);
+    ({ summary: last, differenceSeen } = await reconcilePass(input, (last?.pass ?? 0) + 1, differenceSeen));
     if (stopping) break;
     await condition(() => wake || stopping, input.intervalMs);
     if (stopping || workflowInfo().continueAsNewSuggested) break;
   }
   if (stopping) return last;
   // The next run starts with a pass, so a `now` lost in the hand-over is still served.
-  return continueAsNew<typeof reconcileWorkflow>({ ...input, last });
+  const { differenceSeen: _handedOver, ...rest } = input;
+  return continueAsNew<typeof reconcileWorkflow>({
+    ...rest,
+    last,
+    ...(differenceSeen !== undefined && { differenceSeen }),
+  });
 }
 
-async function reconcilePass(input: ReconcileWorkflowInput, pass: number): Promise<ReconcileSummary> {
+/** Resyncs carry the balances they were decided on, and only after a fill-free, twice-seen difference. */
+export const RESYNC_BOOKED_ONCE_PATCH = 'reconcile-resync-booked-once';
+
+async function reconcilePass(
+  input: ReconcileWorkflowInput,
+  pass: number,
+  differenceSeen: DifferenceSeen | undefined,
+): Promise<{ summary: ReconcileSummary; differenceSeen?: DifferenceSeen }> {
+  // Decided before the pass's first activity, so a pass replays on the rule it ran with.
+  const bookedOnce = patched(RESYNC_BOOKED_ONCE_PATCH);
   const { knownOrders, accountBalances, applyReconcileActions } =
     proxyActivities<ReconcileActivities>(workflowMessage);
   const { snapshotVenueAccount } = proxyActivities<ReconcileActivities>(venueRead);
   const { venue, account } = input;
   try {
-    const [ours, balances] = await Promise.all([
+    const [ours, booked] = await Promise.all([
       knownOrders({ venue, account }),
       accountBalances({ venue, account }),
     ]);
     const known = ours.map(({ clientOrderId, symbol }) => ({ clientOrderId, symbol }));
     const snapshot = await snapshotVenueAccount({ venue, account, known });
-    const actions = reconcile({
-      venue: snapshot,
-      ours,
-      ...(balances !== undefined && { account: balances }),
-      policy: { orphanPolicy: input.orphanPolicy, graceMs: input.graceMs ?? DEFAULT_RECONCILE_GRACE_MS },
-    });
+    const policy = { orphanPolicy: input.orphanPolicy, graceMs: input.graceMs ?? DEFAULT_RECONCILE_GRACE_MS };
+    const ourBook = bookedOnce ? accountSeenOf(booked) : undefined;
+    const decision = bookedOnce
+      ? reconcile({
+          venue: snapshot,
+          ours,
+          ...(ourBook !== undefined && { account: ourBook }),
+          ...(differenceSeen !== undefined && { differenceSeen }),
+          policy,
+        })
+      : {
+          actions: legacyResync(
+            reconcile({ venue: snapshot, ours, policy }).actions,
+            booked,
+            snapshot.balances,
+          ),
+        };
+    const { actions } = decision;
     const result =
       actions.length === 0
         ? { applied: countActions([]), skipped: 0 }
@@ -123,11 +157,22 @@ async function reconcilePass(input: ReconcileWorkflowInput, pass: number): Promi
             passKey: `${reconcileWorkflowId(venue, account)}:${workflowInfo().runId}:${pass}`,
             actions,
           });
-    return { pass, at: snapshot.at, ...result, venueOrders: snapshot.orders.length, workflows: ours.length };
+    const summary = {
+      pass,
+      at: snapshot.at,
+      ...result,
+      venueOrders: snapshot.orders.length,
+      workflows: ours.length,
+    };
+    return {
+      summary,
+      ...(decision.differenceSeen !== undefined && { differenceSeen: decision.differenceSeen }),
+    };
   } catch (err) {
     if (isCancellation(err)) throw err;
     // The venue or Temporal stayed unreachable through the retries: report it, try next interval.
-    return {
+    // A failed pass breaks the run of passes a resync needs.
+    const summary = {
       pass,
       at: Date.now(),
       applied: countActions([]),
@@ -136,7 +181,28 @@ async function reconcilePass(input: ReconcileWorkflowInput, pass: number): Promi
       workflows: 0,
       error: innermostMessage(err),
     };
+    return { summary };
   }
+}
+
+/** What `accountBalances` answered before it carried booked trade ids (a pass recorded then still replays). */
+type BareTotals = Record<string, string>;
+
+/** Without booked trade ids (an older worker answered) fills in flight cannot be told: no comparison. */
+function accountSeenOf(answer: AccountSeen | BareTotals | undefined): AccountSeen | undefined {
+  return answer !== undefined && Array.isArray(answer.bookedTradeIds) ? (answer as AccountSeen) : undefined;
+}
+
+/** The rule before RESYNC_BOOKED_ONCE_PATCH: resync (bare) whenever no fill or sync is to be made. */
+function legacyResync(
+  actions: ReconcileAction[],
+  answer: AccountSeen | BareTotals | undefined,
+  venueBalances: Record<string, string>,
+): ReconcileAction[] {
+  if (answer === undefined || actions.some((a) => a.kind === 'fill' || a.kind === 'sync')) return actions;
+  const totals = accountSeenOf(answer)?.totals ?? (answer as BareTotals);
+  const differences = balanceDifferences(totals, venueBalances);
+  return differences.length === 0 ? actions : [...actions, { kind: 'resync_account', differences }];
 }
 
 /** An ActivityFailure's own message only names the activity; the cause says what went wrong. */

@@ -5,6 +5,7 @@
  * Never edit an applied migration; append a new one.
  */
 import { allocationMigrations } from './migrations-allocations';
+import { paperMigrations } from './migrations-paper';
 import { riskMigrations } from './migrations-risk';
 
 export interface Migration {
@@ -455,6 +456,7 @@ export const migrations: readonly Migration[] = [
   },
   ...riskMigrations,
   ...allocationMigrations,
+  ...paperMigrations,
 ];
 
 /**

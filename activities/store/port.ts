@@ -7,9 +7,11 @@
  */
 import type { SimOrder, SimOrderStatus, SimTrade } from '../../domain/execution/sim-matching';
 import type { AllocationRepo } from './allocation-port';
+import type { PaperEquityRepo } from './paper-equity-port';
 import type { RiskSnapshotRepo } from './risk-port';
 
 export type * from './allocation-port';
+export type * from './paper-equity-port';
 export type * from './risk-port';
 
 export type Role = 'reader' | 'author' | 'operator' | 'admin';
@@ -100,6 +102,7 @@ export interface Store {
   readonly events: EventRepo;
   readonly riskSnapshots: RiskSnapshotRepo;
   readonly allocations: AllocationRepo;
+  readonly paperEquity: PaperEquityRepo;
 }
 
 export class StoreConflictError extends Error {

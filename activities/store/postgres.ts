@@ -36,6 +36,7 @@ import { PostgresBars } from './postgres-bars';
 import { PostgresEvents } from './postgres-events';
 import { PostgresRiskSnapshots } from './postgres-risk';
 import { PostgresAllocations } from './postgres-allocations';
+import { PostgresPaperEquity } from './postgres-paper-equity';
 import { PostgresAudit, PostgresKillSwitches, PostgresSimBook } from './postgres-execution';
 import { PostgresNodes } from './postgres-nodes';
 import { PostgresRuns } from './postgres-runs';
@@ -76,6 +77,7 @@ export class PostgresStore implements Store {
   readonly events: PostgresEvents;
   readonly riskSnapshots: PostgresRiskSnapshots;
   readonly allocations: PostgresAllocations;
+  readonly paperEquity: PostgresPaperEquity;
   private readonly pool: Pool;
   private readonly schema: string | undefined;
   private closed = false;
@@ -108,6 +110,7 @@ export class PostgresStore implements Store {
     this.events = new PostgresEvents(this.pool);
     this.riskSnapshots = new PostgresRiskSnapshots(this.pool);
     this.allocations = new PostgresAllocations(this.pool);
+    this.paperEquity = new PostgresPaperEquity(this.pool);
   }
 
   async migrate(): Promise<void> {

@@ -37,6 +37,7 @@ import { SqliteBars } from './sqlite-bars';
 import { SqliteEvents } from './sqlite-events';
 import { SqliteRiskSnapshots } from './sqlite-risk';
 import { SqliteAllocations } from './sqlite-allocations';
+import { SqlitePaperEquity } from './sqlite-paper-equity';
 import { SqliteAudit, SqliteKillSwitches, SqliteSimBook } from './sqlite-execution';
 import { SqliteNodes } from './sqlite-nodes';
 import { SqliteRuns } from './sqlite-runs';
@@ -62,6 +63,7 @@ export class SqliteStore implements Store {
   readonly events: SqliteEvents;
   readonly riskSnapshots: SqliteRiskSnapshots;
   readonly allocations: SqliteAllocations;
+  readonly paperEquity: SqlitePaperEquity;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -83,6 +85,7 @@ export class SqliteStore implements Store {
     this.events = new SqliteEvents(this.db, prepare);
     this.riskSnapshots = new SqliteRiskSnapshots(this.db, prepare);
     this.allocations = new SqliteAllocations(prepare);
+    this.paperEquity = new SqlitePaperEquity(prepare);
   }
 
   async migrate(): Promise<void> {

@@ -21,12 +21,14 @@ import {
   registerNodes,
 } from './dags';
 import type { NodeTypeCatalog } from '../../domain/dag/node-types';
+import { paperSettingsSchema } from '../../domain/run/paper-settings';
 
 export const submitStrategySchema = z
   .object({
     ...dagBodyFields,
     world_ids: z.array(worldIdSchema).min(1).max(32),
-    meta: z.record(z.string(), z.unknown()).optional(),
+    // Free-form for the author; what the platform reads from it is checked here.
+    meta: z.looseObject({ paper: paperSettingsSchema.optional() }).optional(),
   })
   .refine(exactlyOneDag.check, exactlyOneDag.message)
   .meta({ id: 'SubmitStrategy' });

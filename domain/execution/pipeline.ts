@@ -21,7 +21,14 @@ export const PIPELINE_REJECTIONS = {
     'GATE_INVALID_WEIGHT',
     'GATE_ZERO_WEIGHT',
   ],
-  size: ['SIZE_NO_PRICE', 'NO_CHANGE', 'SIZE_BELOW_LOT', 'SIZE_BELOW_MIN_QTY', 'SIZE_BELOW_MIN_NOTIONAL'],
+  size: [
+    'SIZE_NO_PRICE',
+    'NO_CHANGE',
+    'SHORT_NOT_ALLOWED',
+    'SIZE_BELOW_LOT',
+    'SIZE_BELOW_MIN_QTY',
+    'SIZE_BELOW_MIN_NOTIONAL',
+  ],
   risk: ['RISK_DRAWDOWN', 'RISK_MAX_POSITION', 'RISK_MAX_PORTFOLIO_PCT', 'RISK_LEVERAGE'],
   timing: ['TIMING_VENUE_CLOSED'],
 } as const;
@@ -85,6 +92,12 @@ export interface PipelineInput {
   killSwitchEngaged: boolean;
   portfolio: Portfolio;
   symbol: SymbolProperties;
+  /**
+   * Whether the account may hold this symbol below zero (a perpetual, a
+   * margin account). False on a spot venue: a short target is clipped to flat
+   * and a sell never exceeds the position. Absent: it may (see `canShort`).
+   */
+  shortable?: boolean;
   limits: RiskLimits;
   hours: VenueHours;
   /** The decision instant, epoch ms. */
@@ -137,6 +150,12 @@ const reject = (reason: PipelineRejectionReason, detail: string, trail: TrailEnt
 });
 const isRejection = (x: Draft | Rejection | Decimal): x is Rejection => 'kind' in x;
 const fixed = (d: Decimal): string => d.toFixed();
+
+/**
+ * A spot symbol cannot be sold short; a perpetual carries its settle
+ * currency after a colon (ccxt's unified form, BTC/USDT:USDT) and can.
+ */
+export const canShort = (symbol: string): boolean => symbol.includes(':');
 
 /** |target| < |current| on the same side of zero (or at zero): closes part of a position, opens nothing. */
 export function shrinksWithoutCrossing(current: Decimal.Value, target: Decimal.Value): boolean {
@@ -206,7 +225,7 @@ function settle(draft: Draft, symbol: SymbolProperties): Settled {
   return draft.current.plus(delta);
 }
 
-/** Size: signal × weight → target quantity on the lot. */
+/** Size: signal × weight → target quantity on the lot; never below zero where shorts are not allowed. */
 function size(input: PipelineInput, weight: Decimal, trail: TrailEntry[]): Draft | Rejection {
   const { signal, portfolio } = input;
   const priceText = portfolio.prices[signal.symbol];
@@ -214,7 +233,16 @@ function size(input: PipelineInput, weight: Decimal, trail: TrailEntry[]): Draft
   if (!price?.gt(0)) return reject('SIZE_NO_PRICE', `no positive price for ${signal.symbol}`, trail);
   const current = decimalOf(portfolio.positions[signal.symbol] ?? '0', 'position');
   const equity = decimalOf(portfolio.equity, 'equity');
-  const target = signalTarget(signal, weight, current, price, equity);
+  const wanted = signalTarget(signal, weight, current, price, equity);
+  const target = input.shortable === false ? Dec.max(wanted, 0) : wanted;
+  if (!target.eq(wanted) && target.eq(current)) {
+    return reject(
+      'SHORT_NOT_ALLOWED',
+      `${fixed(wanted)} would be short; already at ${fixed(current)}`,
+      trail,
+    );
+  }
+  if (!target.eq(wanted)) trail.push({ stage: 'size', note: `SHORT_NOT_ALLOWED clip: ${fixed(wanted)} → 0` });
   const draft: Draft = { current, target, price, trail };
   const settled = settle(draft, input.symbol);
   if (!(settled instanceof Decimal)) return reject(settled.problem, settled.detail, trail);

@@ -72,6 +72,36 @@ export interface BalanceDifference {
   venue: string;
 }
 
+/** The account workflow as its `account` query answered (reduced to what the diff reads). */
+export interface AccountSeen {
+  /** Currency → total, as accountTotals reckons them. */
+  totals: Record<string, string>;
+  /** Trade ids booked, newest last (bounded: an order older than the window blocks the comparison, safely). */
+  bookedTradeIds: string[];
+}
+
+/** The account's state a decision was made on: its totals and the newest trade it had booked. */
+export interface AccountState {
+  totals: Record<string, string>;
+  lastTradeId?: string;
+}
+
+/**
+ * What a resync hands the account: the venue balances of the snapshot, to be
+ * adopted only while the account is still as the decision saw it (`expected`).
+ */
+export interface AccountResync {
+  /** Currency → total, as the venue reported them. */
+  balances: Record<string, string>;
+  expected: AccountState;
+}
+
+/** A balance difference seen on one pass; resynced only when the next pass sees the very same. */
+export interface DifferenceSeen {
+  venue: Record<string, string>;
+  account: AccountState;
+}
+
 export type ReconcileAction =
   | { kind: 'fill'; clientOrderId: string; fill: VenueFillSeen }
   | {
@@ -83,7 +113,8 @@ export type ReconcileAction =
   /** `foreign`: the client order id is not one of ours (placed by hand or by another system). */
   | { kind: 'adopt'; order: Omit<VenueOrderSeen, 'trades'>; foreign: boolean }
   | { kind: 'cancel_orphan'; clientOrderId: string; symbol: string; foreign: boolean }
-  | { kind: 'resync_account'; differences: BalanceDifference[] };
+  /** `resync` absent (a pass begun before resyncs carried balances): the account reads the venue itself. */
+  | { kind: 'resync_account'; differences: BalanceDifference[]; resync?: AccountResync };
 
 export type ReconcileActionKind = ReconcileAction['kind'];
 export const RECONCILE_ACTION_KINDS: readonly ReconcileActionKind[] = [
@@ -97,16 +128,79 @@ export const RECONCILE_ACTION_KINDS: readonly ReconcileActionKind[] = [
 export interface ReconcileInputs {
   venue: VenueAccountSnapshot;
   ours: OrderSeen[];
-  /** The account workflow's currency totals; undefined when the account has no workflow. */
-  account?: Record<string, string>;
+  /** The account workflow's view; undefined when the account has no workflow. */
+  account?: AccountSeen;
+  /** The difference the previous pass saw, if any. */
+  differenceSeen?: DifferenceSeen;
   policy: ReconcilePolicy;
+}
+
+export interface ReconcileDecision {
+  actions: ReconcileAction[];
+  /** A difference seen on this pass and not yet resynced: hand it to the next pass. */
+  differenceSeen?: DifferenceSeen;
 }
 
 /**
  * Actions in a fixed order: fills and syncs per order (venue order), then
  * orders of ours the venue does not know, then orphans, then the account.
  */
-export function reconcile({ venue, ours, account, policy }: ReconcileInputs): ReconcileAction[] {
+export function reconcile(inputs: ReconcileInputs): ReconcileDecision {
+  const actions = orderRepairs(inputs);
+  const check = accountCheck(inputs, actions);
+  if (check === undefined) return { actions };
+  const { seen, differences } = check;
+  if (inputs.differenceSeen === undefined || !sameDifference(inputs.differenceSeen, seen)) {
+    return { actions, differenceSeen: seen };
+  }
+  const resync: AccountResync = { balances: inputs.venue.balances, expected: seen.account };
+  return { actions: [...actions, { kind: 'resync_account', differences, resync }] };
+}
+
+/**
+ * The account's balances may be compared with the venue's only when every
+ * fill the venue balances can hold is booked on the account: nothing else is
+ * to be repaired first (a fill, a sync, an orphan whose adoption brings fills),
+ * and every trade of every order of ours — as the order saw it and as the
+ * venue reports it — is among the account's booked trade ids. The venue
+ * balances were read before its trades (activities/reconcile), so a trade in
+ * the balances is in the trade lists too. An order started after our side was
+ * read is invisible here; its fill is booked before the next pass, which then
+ * sees other account totals — hence a difference is resynced only when two
+ * consecutive passes see the same one (reconcile()).
+ */
+function accountCheck(
+  { venue, ours, account }: ReconcileInputs,
+  actions: readonly ReconcileAction[],
+): { seen: DifferenceSeen; differences: BalanceDifference[] } | undefined {
+  if (account === undefined || actions.length > 0) return undefined;
+  const booked = new Set(account.bookedTradeIds);
+  const known = new Set(ours.map((mine) => mine.clientOrderId));
+  const venueTradeIds = venue.orders
+    .filter((order) => known.has(order.clientOrderId))
+    .flatMap((order) => (order.trades ?? []).map((t) => t.tradeId));
+  const tradeIds = [...ours.flatMap((mine) => mine.tradeIds), ...venueTradeIds];
+  if (!tradeIds.every((id) => booked.has(id))) return undefined; // fills in flight: compare next pass
+  const differences = balanceDifferences(account.totals, venue.balances);
+  if (differences.length === 0) return undefined;
+  const lastTradeId = account.bookedTradeIds.at(-1);
+  const state: AccountState = { totals: account.totals, ...(lastTradeId !== undefined && { lastTradeId }) };
+  return { seen: { venue: venue.balances, account: state }, differences };
+}
+
+function sameDifference(a: DifferenceSeen, b: DifferenceSeen): boolean {
+  return balanceDifferences(a.venue, b.venue).length === 0 && accountStillIs(a.account, b.account);
+}
+
+/** The account is as `expected` said: the same totals and nothing booked since. */
+export function accountStillIs(expected: AccountState, now: AccountState): boolean {
+  return (
+    expected.lastTradeId === now.lastTradeId && balanceDifferences(expected.totals, now.totals).length === 0
+  );
+}
+
+/** Fills, syncs, orders of ours the venue does not know, orphans. */
+function orderRepairs({ venue, ours, policy }: ReconcileInputs): ReconcileAction[] {
   const ourOrders = new Map(ours.map((order) => [order.clientOrderId, order]));
   const atVenue = new Map(venue.orders.map((order) => [order.clientOrderId, order]));
   const actions: ReconcileAction[] = [];
@@ -123,12 +217,6 @@ export function reconcile({ venue, ours, account, policy }: ReconcileInputs): Re
     .sort((a, b) => a.clientOrderId.localeCompare(b.clientOrderId));
   for (const mine of unknown) {
     actions.push({ kind: 'sync', clientOrderId: mine.clientOrderId, reason: 'unknown_at_venue' });
-  }
-  // Balances move while fills are still being delivered; compare only once every order agrees.
-  const ordersAgree = !actions.some((a) => a.kind === 'fill' || a.kind === 'sync');
-  if (account !== undefined && ordersAgree) {
-    const differences = balanceDifferences(account, venue.balances);
-    if (differences.length > 0) actions.push({ kind: 'resync_account', differences });
   }
   return actions;
 }

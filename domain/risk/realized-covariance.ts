@@ -21,6 +21,20 @@ export function barReturns(curve: EquityCurve): Map<number, number> {
   return returns;
 }
 
+/**
+ * Simple returns between consecutive equities given as decimal text, worked
+ * in decimals and only then made floats, so 100 → 101 → 99.99 reads exactly
+ * [0.01, −0.01]. A step from zero equity has no return and is left out.
+ */
+export function decimalReturns(equity: readonly string[]): number[] {
+  const returns: number[] = [];
+  for (let i = 1; i < equity.length; i++) {
+    const before = new Decimal(equity[i - 1]!);
+    if (!before.isZero()) returns.push(new Decimal(equity[i]!).div(before).minus(1).toNumber());
+  }
+  return returns;
+}
+
 /** Sample covariance (ddof 1) over the bars both series have; undefined with fewer than two. */
 export function covarianceOf(a: Map<number, number>, b: Map<number, number>): number | undefined {
   const xs: number[] = [];

@@ -5,6 +5,7 @@
  * in it is ids, numbers and small strings: the plan travels through workflow
  * history, the DAG itself does not.
  */
+import { paperSettingsSchema, type PaperSettingsWire } from './paper-settings';
 import type { ComputeContext } from '../dag/compute-key';
 import { topologicalOrder } from '../dag/graph';
 import { parseOhlcvSource } from '../data/bars';
@@ -53,6 +54,8 @@ export interface RunPlan {
   initialCash: number;
   /** The fee and fill models that price the run's fills, resolved, as JSON (meta.brokerage or fee_rate). */
   brokerage: BacktestPricing;
+  /** Paper/live runs: how they trade (meta.paper); absent when the author asked nothing. */
+  paper?: PaperSettingsWire;
 }
 
 /** History stays small and a run stays one workflow; bigger DAGs need batched node activities. */
@@ -94,7 +97,10 @@ export function planRun(request: PlanRequest): RunPlan | { error: string } {
   const target = chooseTarget(nodes, byId);
   if (target !== undefined && 'error' in target) return target;
   const { window } = settings;
+  const paper = paperSettingsOf(request.meta, request.mode);
+  if (paper !== undefined && 'error' in paper) return paper;
   return {
+    ...(paper !== undefined && { paper: paper.settings }),
     window,
     context: {
       worldId: request.worldId,
@@ -187,4 +193,15 @@ function inputAncestors(nodeId: string, byId: ReadonlyMap<string, PlanNode>): st
     stack.push(...node.dependencies);
   }
   return [...found].sort();
+}
+
+/** meta.paper for a paper or live run (a backtest places no orders); the Gateway checked it at intake. */
+function paperSettingsOf(
+  meta: Record<string, unknown>,
+  mode: RunMode,
+): { settings: PaperSettingsWire } | { error: string } | undefined {
+  if (mode === 'backtest' || meta.paper === undefined) return undefined;
+  const parsed = paperSettingsSchema.safeParse(meta.paper);
+  if (!parsed.success) return { error: `meta.paper: ${parsed.error.issues[0]!.message}` };
+  return { settings: parsed.data };
 }

@@ -6,10 +6,6 @@
  *   SIGKILL lands mid-backfill;
  * - `activationDelayMs`: each activation event waits after it is published
  *   (`pid publish <event key>`), so an apply run is caught between phases;
- * - `submitDelayMs`: an order the venue has taken waits before the order
- *   workflow learns of it (`pid submit <client order id>`), so a SIGKILL lands
- *   with the order at the venue and still working for us. (A sim market
- *   order fills at once, on the last closed minute bar: it never rests.)
  *
  * Run: node --import tsx test/integration/core-loop-kill.worker.ts '<options JSON>'
  * It prints `ready` once polling. Options are the test's; nothing else is read.
@@ -17,8 +13,6 @@
 import { appendFileSync } from 'node:fs';
 import { openStore } from '../../activities/store';
 import type { EventRepo, Store } from '../../activities/store/port';
-import type { OrderVenueLookup } from '../../activities/venues/order-port';
-import { OrderVenueRegistry } from '../../activities/venues/order-registry';
 import { VenueRegistry } from '../../activities/venues/registry';
 import { createLogger } from '../../workers/logger';
 import { connectWorker } from '../../workers/temporal-connection';
@@ -30,7 +24,6 @@ export interface LoopWorkerOptions extends WorkerProcessOptions {
   log: string;
   pageDelayMs?: number;
   activationDelayMs?: number;
-  submitDelayMs?: number;
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -61,28 +54,6 @@ function slowActivations(store: Store, ms: number, log: (line: string) => void):
   });
 }
 
-/** The trading venues, but every order the venue accepted is logged and followed by a pause. */
-function slowSubmits(venues: OrderVenueLookup, ms: number, log: (line: string) => void): OrderVenueLookup {
-  return {
-    orderVenue(exchange, account) {
-      const venue = venues.orderVenue(exchange, account);
-      return new Proxy(venue, {
-        get(target, prop) {
-          if (prop === 'submitOrder')
-            return async (request: Parameters<typeof venue.submitOrder>[0]) => {
-              const accepted = await target.submitOrder(request);
-              log(`submit ${request.clientOrderId}`);
-              await pause(ms);
-              return accepted;
-            };
-          const value: unknown = Reflect.get(target, prop);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      });
-    },
-  };
-}
-
 async function main(options: LoopWorkerOptions): Promise<void> {
   const config = workerProcessConfig(options);
   const log = createLogger('silent', 'qmtl-core-loop-kill-worker');
@@ -98,13 +69,6 @@ async function main(options: LoopWorkerOptions): Promise<void> {
         onFetch: (since) => write(`fetch ${since}`),
       })
     : undefined;
-  const orderVenues = options.submitDelayMs
-    ? slowSubmits(
-        new OrderVenueRegistry({ store, simStartingBalances: config.simStartingBalances }),
-        options.submitDelayMs,
-        write,
-      )
-    : undefined;
   const connection = await connectWorker(config);
   const workers = await runWorkers({
     config,
@@ -112,7 +76,6 @@ async function main(options: LoopWorkerOptions): Promise<void> {
     store,
     log,
     ...(venues ? { venues } : {}),
-    ...(orderVenues ? { orderVenues } : {}),
     // A dead worker's sticky queue is abandoned after a second instead of ten.
     tuning: { stickyQueueScheduleToStartTimeout: '1 second' },
   });

@@ -22,6 +22,24 @@ export const SOURCE = 'ohlcv:sim:BTC/USDT:1s';
 export const built = smaCrossover({ ...DEFAULTS, source: SOURCE, size: 0.5 }).build();
 export const STRATEGY_ID = built.strategyId;
 
+/** The strategy a loop runs: its id, the DAG text as built, the input whose coverage is read. */
+export interface LoopStrategy {
+  id: string;
+  dagText: string;
+  inputNodeId: string;
+}
+export const loopStrategyOf = (b: {
+  strategyId: string;
+  dagText: string;
+  nodeIds: string[];
+}): LoopStrategy => ({
+  id: b.strategyId,
+  dagText: b.dagText,
+  inputNodeId: b.nodeIds[0]!,
+});
+/** The core loop's strategy: the SMA crossover above. */
+export const SMA = loopStrategyOf(built);
+
 /** One hour of 1 s bars: 3600 bars, four sim pages of 1000. */
 export const WINDOW = { start: '2026-01-10T12:00:00Z', end: '2026-01-10T13:00:00Z' };
 export const WINDOW_MS = { start: Date.parse(WINDOW.start), end: Date.parse(WINDOW.end) - 1_000 };
@@ -42,15 +60,16 @@ export async function freshWorld(api: Api, id: string): Promise<void> {
   if (policy.status !== 201) throw new Error(`policy ${id}: ${policy.status} ${JSON.stringify(policy.body)}`);
 }
 
-/** POST /v1/strategies with the DAG text as built (its float() params stay floats). */
-export const submitBody = (worldId: string): string =>
-  `{"dag":${built.dagText},"world_ids":${JSON.stringify([worldId])},"meta":${JSON.stringify({
+/** POST /v1/strategies with the DAG text as built (its float() params stay floats); `paper`: meta.paper. */
+export const submitBody = (worldId: string, paper?: Record<string, unknown>, s = SMA): string =>
+  `{"dag":${s.dagText},"world_ids":${JSON.stringify([worldId])},"meta":${JSON.stringify({
     backtest: WINDOW,
     fee_rate: 0.001,
+    ...(paper !== undefined && { paper }),
   })}}`;
 
-export const backtestRunId = (worldId: string) => `run:${STRATEGY_ID}:${worldId}:backtest:1`;
-export const paperRunId = (worldId: string) => `run:${STRATEGY_ID}:${worldId}:paper:1`;
+export const backtestRunId = (worldId: string, s = SMA) => `run:${s.id}:${worldId}:backtest:1`;
+export const paperRunId = (worldId: string, s = SMA) => `run:${s.id}:${worldId}:paper:1`;
 
 export type { SseEvent } from '../support/sse';
 
@@ -70,8 +89,8 @@ export const activationRows = (body: { entries: Array<Record<string, unknown>> }
 const TERMINAL = ['FILLED', 'CANCELED', 'REJECTED', 'EXPIRED'];
 
 /** Waits until one of the paper run's orders is FILLED (a sim market order fills when its minute closes). */
-export async function untilFilled(api: Api, worldId: string, ms = 180_000): Promise<string> {
-  const run = `/v1/runs/${encodeURIComponent(paperRunId(worldId))}`;
+export async function untilFilled(api: Api, worldId: string, ms = 180_000, s = SMA): Promise<string> {
+  const run = `/v1/runs/${encodeURIComponent(paperRunId(worldId, s))}`;
   const deadline = Date.now() + ms;
   let seen: unknown[] = [];
   while (Date.now() < deadline) {
@@ -88,11 +107,11 @@ export async function untilFilled(api: Api, worldId: string, ms = 180_000): Prom
 }
 
 /** Stops the strategy (its paper run cancels what still works) and waits until the run says stopped. */
-export async function stopStrategy(api: Api, worldId: string): Promise<void> {
-  const stopped = await api('POST', `/v1/strategies/${STRATEGY_ID}/stop`, { reason: 'test over' });
+export async function stopStrategy(api: Api, worldId: string, s = SMA): Promise<void> {
+  const stopped = await api('POST', `/v1/strategies/${s.id}/stop`, { reason: 'test over' });
   if (stopped.status !== 202) throw new Error(`stop: ${stopped.status} ${JSON.stringify(stopped.body)}`);
   await eventually(
-    () => api('GET', `/v1/runs/${encodeURIComponent(paperRunId(worldId))}`),
+    () => api('GET', `/v1/runs/${encodeURIComponent(paperRunId(worldId, s))}`),
     (r) => r.body?.status === 'stopped',
     60_000,
   );
@@ -121,15 +140,15 @@ export interface LoopOutcome {
   position: string;
 }
 
-export async function loopOutcome(api: Api, client: Client, worldId: string): Promise<LoopOutcome> {
-  const coverage = await api('GET', `/v1/data/coverage?node_id=${built.nodeIds[0]}`);
-  const backtest = await api('GET', `/v1/runs/${encodeURIComponent(backtestRunId(worldId))}`);
+export async function loopOutcome(api: Api, client: Client, worldId: string, s = SMA): Promise<LoopOutcome> {
+  const coverage = await api('GET', `/v1/data/coverage?node_id=${s.inputNodeId}`);
+  const backtest = await api('GET', `/v1/runs/${encodeURIComponent(backtestRunId(worldId, s))}`);
   const audit = await api('GET', `/v1/worlds/${worldId}/audit`);
   const activation = await api('GET', `/v1/worlds/${worldId}/activation`);
   const applyRun: string = activation.body.entries[0]?.run_id ?? 'none';
   const applied = await api('GET', `/v1/worlds/${worldId}/apply/${applyRun}`);
   const risk = await api('GET', `/v1/risk-hub/worlds/${worldId}/snapshots/latest`);
-  const paper = await api('GET', `/v1/runs/${encodeURIComponent(paperRunId(worldId))}`);
+  const paper = await api('GET', `/v1/runs/${encodeURIComponent(paperRunId(worldId, s))}`);
   const ordersStarted: number = paper.body.metrics.orders_started;
   const orderIds = await eventually(
     () => listOrderIds(client, worldId),
@@ -147,7 +166,12 @@ export async function loopOutcome(api: Api, client: Client, worldId: string): Pr
       trade_ids: body.fills.map((f: { trade_id: string }) => f.trade_id),
     });
   }
-  const account = await api('GET', '/v1/accounts/sim/default');
+  // The account books a fill when its order forwards it: wait for it to catch up with the orders.
+  const account = await eventually(
+    () => api('GET', '/v1/accounts/sim/default'),
+    (a) => new Decimal(a.body.positions?.['BTC/USDT'] ?? '0').eq(netFills(orders)),
+    20_000,
+  );
   return {
     // The paper run stores its trailing bars too (wall-clock ranges); the backtest's hour is what is compared.
     coverage: {
@@ -190,19 +214,23 @@ async function listOrderIds(client: Client, worldId: string): Promise<string[]> 
   return ids.sort();
 }
 
-/** What holds however the paper run's time went: one order per intent, all settled, the position their fills. */
-export function paperInvariants(outcome: LoopOutcome, worldId: string) {
-  const { orders } = outcome;
-  const net = orders.reduce(
+/** Bought less sold, over the orders' fills. */
+const netFills = (orders: readonly PaperOrder[]): Decimal =>
+  orders.reduce(
     (sum, o) => (o.side === 'buy' ? sum.plus(o.filled_qty) : sum.minus(o.filled_qty)),
     new Decimal(0),
   );
+
+/** What holds however the paper run's time went: one order per intent, all settled, the position their fills. */
+export function paperInvariants(outcome: LoopOutcome, worldId: string, s = SMA) {
+  const { orders } = outcome;
+  const net = netFills(orders);
   const trades = orders.flatMap((o) => o.trade_ids);
   return {
     orders: orders.length,
     distinctIntents: new Set(orders.map((o) => o.intent_id)).size,
-    idsFromIntents: orders.every((o) => o.order_id === clientOrderId(worldId, STRATEGY_ID, o.intent_id, 0)),
-    intentsOfRun: orders.every((o) => o.intent_id.startsWith(`${paperRunId(worldId)}:`)),
+    idsFromIntents: orders.every((o) => o.order_id === clientOrderId(worldId, s.id, o.intent_id, 0)),
+    intentsOfRun: orders.every((o) => o.intent_id.startsWith(`${paperRunId(worldId, s)}:`)),
     allSettled: orders.every((o) => TERMINAL.includes(o.state)),
     someFilled: orders.some((o) => o.state === 'FILLED'),
     distinctTrades: new Set(trades).size === trades.length,

@@ -234,6 +234,26 @@ describe('DAG validation through the Gateway', () => {
     );
   });
 
+  it('refuses paper settings a paper run could not use, naming the field, and stores nothing', async () => {
+    const meta = (paper: unknown) => `,"meta":{"note":"free-form stays","paper":${JSON.stringify(paper)}}`;
+    for (const [paper, path] of [
+      [{ order: { type: 'limit' } }, 'body.meta.paper.order.offset_bps'],
+      [{ order: { type: 'stop', offset_bps: 1 } }, 'body.meta.paper.order.type'],
+      [{ order_poll_ms: 5 }, 'body.meta.paper.order_poll_ms'],
+      [
+        { risk_limits: { maxPositionQty: { limit: 1, mode: 'clip' } } },
+        'body.meta.paper.risk_limits.maxPositionQty.limit',
+      ],
+    ] as const) {
+      const res = await stack.api('POST', '/v1/strategies', submission([INPUT_NODE], [WORLD], meta(paper)));
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'E_VALIDATION', errors: [expect.objectContaining({ path })] });
+    }
+    // Refused before the store: the same DAG without the settings is a new submission.
+    const plain = await stack.api('POST', '/v1/strategies', submission([INPUT_NODE], [WORLD]));
+    expect(plain.status).toBe(202);
+  });
+
   it('answers unknown and malformed node ids with 404 and 400', async () => {
     expect((await stack.api('GET', `/v1/nodes/${FAKE('0')}`)).body).toMatchObject({
       status: 404,

@@ -71,3 +71,19 @@ export function loadHistories(): RecordedHistory[] {
       })),
   );
 }
+
+/** recordHistory against a time-skipping test server (its own address, not the shared dev server's). */
+export async function recordHistoryFromEnv(
+  env: { client: Client; address: string },
+  workflowId: string,
+  caseName: string,
+): Promise<void> {
+  const devServer = process.env.QMTL_TEST_TEMPORAL_ADDRESS;
+  process.env.QMTL_TEST_TEMPORAL_ADDRESS = env.address;
+  try {
+    await recordHistory(env.client, workflowId, caseName);
+  } finally {
+    if (devServer === undefined) delete process.env.QMTL_TEST_TEMPORAL_ADDRESS;
+    else process.env.QMTL_TEST_TEMPORAL_ADDRESS = devServer;
+  }
+}

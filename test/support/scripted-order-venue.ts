@@ -31,6 +31,8 @@ export class ScriptedOrderVenue implements OrderVenue {
   available?: { qty: string; price: string };
   /** The next submit is accepted, then the call fails as if the connection dropped. */
   dropNextSubmitReply = false;
+  /** The next submit is accepted, then its reply waits for this (a slow or stuck answer). */
+  holdNextSubmitReply?: Promise<void>;
   /** Runs first in every cancel: a fill may win the race. */
   beforeCancel?: (clientOrderId: string) => void;
   balances: VenueBalance[] = [{ currency: 'USDT', free: '100000', used: '0', total: '100000' }];
@@ -65,6 +67,9 @@ export class ScriptedOrderVenue implements OrderVenue {
     });
     this.trades.set(clientOrderId, []);
     this.matchOnArrival(request);
+    const hold = this.holdNextSubmitReply;
+    this.holdNextSubmitReply = undefined;
+    if (hold) await hold;
     if (this.dropNextSubmitReply) {
       this.dropNextSubmitReply = false;
       throw new Error('socket hang up after the order was sent');

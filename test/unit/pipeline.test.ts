@@ -6,6 +6,7 @@
  */
 import { CRYPTO_HOURS, NYSE_HOURS } from '../../domain/brokerage/hours';
 import {
+  canShort,
   riskLimitsSchema,
   runPipeline,
   type PipelineInput,
@@ -317,5 +318,53 @@ describe('timing: venue hours in the venue time zone', () => {
       'venue closed at 2026-03-04T14:29:00.000Z',
     ]);
     expect(summary(runPipeline(input({ hours: NYSE_HOURS })))).toEqual(['buy', '0.125', false]);
+  });
+});
+
+describe('shortability: a spot symbol is never sold below zero', () => {
+  const PERP = 'BTC/USDT:USDT';
+  const spot = (over: Partial<PipelineInput>, position?: string) =>
+    input({ shortable: canShort(BTC), ...over }, position);
+
+  it('knows a spot symbol from a perpetual by its settle suffix', () => {
+    expect(canShort(BTC)).toBe(false);
+    expect(canShort(PERP)).toBe(true);
+  });
+
+  it('held 0.5, target −0.5: sells the 0.5 to flat, reduce-only, and says it clipped', () => {
+    const outcome = runPipeline(spot({ signal: targetPct('-0.5') }, '0.5'));
+    expect(summary(outcome)).toEqual(['sell', '0.5', true]);
+    expect(outcome.kind === 'submit' && outcome.intent.trail).toContainEqual({
+      stage: 'size',
+      note: 'SHORT_NOT_ALLOWED clip: -0.125 → 0',
+    });
+  });
+
+  it('held 0, target −0.5: nothing to send, with the reason', () => {
+    expect(summary(runPipeline(spot({ signal: targetPct('-0.5') }, '0')))).toEqual([
+      'size',
+      'SHORT_NOT_ALLOWED',
+      '-0.125 would be short; already at 0',
+    ]);
+    // No position at all reads the same; and a sell by amount is bounded the same way.
+    expect(runPipeline(spot({ signal: targetPct('-0.5') }))).toMatchObject({ reason: 'SHORT_NOT_ALLOWED' });
+    const value = spot({ signal: { symbol: BTC, kind: 'value', value: '-10000' } }, '0.1');
+    expect(summary(runPipeline(value))).toEqual(['sell', '0.1', true]);
+  });
+
+  it('a long target on spot is untouched; a perpetual may go short', () => {
+    expect(summary(runPipeline(spot({}, '0.1')))).toEqual(['buy', '0.025', false]);
+    const perp = input({
+      signal: { symbol: PERP, kind: 'target_percent', percent: '-0.5' },
+      portfolio: {
+        equity: '10000',
+        peakEquity: '10000',
+        positions: { [PERP]: '0.5' },
+        prices: { [PERP]: '20000' },
+      },
+      symbol: symbol({ symbol: PERP }),
+      shortable: canShort(PERP),
+    });
+    expect(summary(runPipeline(perp))).toEqual(['sell', '0.625', false]);
   });
 });

@@ -6,6 +6,7 @@
 import {
   barReturns,
   covarianceOf,
+  decimalReturns,
   normalisedWeights,
   realizedCovariance,
 } from '../../domain/risk/realized-covariance';
@@ -46,5 +47,13 @@ describe('realised covariance', () => {
     expect(normalisedWeights({ x: 0 })).toEqual({});
     const three = normalisedWeights({ a: 1, b: 1, c: 1 });
     expect(three).toEqual({ a: 0.333333333, b: 0.333333333, c: 0.333333334 });
+  });
+
+  it('decimal returns are exact where float division is not, and skip a step from zero', () => {
+    // 99.99 / 101 − 1 in floats is −0.010000000000000009; in decimals it is −0.01.
+    expect(99.99 / 101 - 1).not.toBe(-0.01);
+    expect(decimalReturns(['100', '101', '99.99'])).toEqual([0.01, -0.01]);
+    expect(decimalReturns(['0', '10', '11'])).toEqual([0.1]);
+    expect(decimalReturns(['100'])).toEqual([]);
   });
 });

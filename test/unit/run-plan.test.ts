@@ -243,3 +243,30 @@ describe('planRun', () => {
     expect(plan(nodes as PlanNode[])).toEqual({ error: expect.stringMatching(message) });
   });
 });
+
+describe('paper settings (meta.paper)', () => {
+  const paperPlan = (meta: Record<string, unknown>, mode: 'backtest' | 'paper' = 'paper') =>
+    planRun({ nodes: SMA_CROSS, meta, worldId: 'crypto-majors', mode, startedAtMs: NOW });
+
+  it('a paper run takes the author’s settings; a backtest ignores them', () => {
+    const paper = { order: { type: 'limit', offset_bps: 2.5 }, order_poll_ms: 1000, bars_per_run: 50 };
+    expect((paperPlan({ paper }) as RunPlan).paper).toEqual(paper);
+    expect((paperPlan({ paper }, 'backtest') as RunPlan).paper).toBeUndefined();
+    expect((paperPlan({}) as RunPlan).paper).toBeUndefined();
+  });
+
+  it('refuses settings nobody could have meant, naming the field', () => {
+    expect(paperPlan({ paper: { order: { type: 'limit' } } })).toEqual({
+      error: expect.stringMatching(/^meta\.paper: /),
+    });
+    expect((paperPlan({ paper: { order: { type: 'limit', offset_bps: -20 } } }) as RunPlan).paper).toEqual({
+      order: { type: 'limit', offset_bps: -20 },
+    });
+    expect(paperPlan({ paper: { order: { type: 'limit', offset_bps: -1001 } } })).toHaveProperty('error');
+    expect(paperPlan({ paper: { bars_per_run: 0 } })).toHaveProperty('error');
+    expect(paperPlan({ paper: { slippage: 1 } })).toHaveProperty('error');
+    expect(
+      paperPlan({ paper: { risk_limits: { maxPositionQty: { limit: 1, mode: 'clip' } } } }),
+    ).toHaveProperty('error');
+  });
+});

@@ -26,6 +26,7 @@ import {
   type AccountWorkflowInput,
 } from '../../workflows/order-messages';
 import { EXEC_QUEUE } from '../../workflows/task-queues';
+import { recordHistoryFromEnv } from '../support/histories';
 import {
   accountViewOf,
   orderInput,
@@ -140,6 +141,60 @@ describe('accountWorkflow (time-skipping)', () => {
       bookedTradeIds: ['t1', 't2'],
     });
     expect(resynced).toMatchObject({ positions: {}, bookedTradeIds: ['t1', 't2'] });
+  });
+
+  it('adopts reconciliation’s balances only while it is as the decision saw it: a stale resync is ignored', async () => {
+    const venue = scripted.orderVenue(SCRIPTED, 'resync');
+    // What a resync without balances would read now: neither resync below may end up here.
+    venue.balances = [{ currency: 'USDT', free: '1', used: '0', total: '1' }];
+    const input = {
+      venue: SCRIPTED,
+      account: 'resync',
+      quoteCurrency: 'USDT',
+      openingBalances: [
+        { currency: 'USDT', total: '100000' },
+        { currency: 'BTC', total: '0.5' },
+      ],
+    };
+    const [ignored, adopted] = await scenario(async () => {
+      const handle = await startAccount(input);
+      await handle.signal(accountFillSignal, fill('t1'));
+      // Decided on the account before t1: the venue's balances may or may not hold t1.
+      await handle.signal(accountResyncSignal, {
+        balances: { USDT: '50', BTC: '0' },
+        expected: { totals: { USDT: '100000', BTC: '0.5' } },
+      });
+      await handle.signal(
+        accountFillSignal,
+        fill('t2', { side: 'sell', qty: '0.05', price: '61000', fee: '3.05' }),
+      );
+      // Messages are handled in arrival order: with t2 booked, the resync before it has been handled.
+      const ignored = await untilAccount(
+        () => handle.query(accountQuery),
+        (v) => v.bookedTradeIds.length === 2,
+      );
+      await handle.signal(accountResyncSignal, {
+        balances: { USDT: '97040.5', BTC: '0.55', ETH: '2' },
+        expected: { totals: { USDT: '97040.89995', BTC: '0.55' }, lastTradeId: 't2' },
+      });
+      const adopted = await untilAccount(
+        () => handle.query(accountQuery),
+        (v) => v.cash.settled !== ignored.cash.settled,
+      );
+      await recordHistoryFromEnv(env, handle.workflowId, 'resync-stale-ignored-current-adopted');
+      return [ignored, adopted];
+    });
+    // 100000 − 6000.05 − 6.00005 + 3050 − 3.05: both fills booked, the stale balances not taken.
+    expect(ignored).toMatchObject({
+      cash: { settled: '97040.89995', unsettled: [] },
+      positions: { 'BTC/USDT': '0.55' },
+      bookedTradeIds: ['t1', 't2'],
+    });
+    expect(adopted).toMatchObject({
+      cash: { settled: '97040.5', unsettled: [] },
+      positions: { 'BTC/USDT': '0.55', 'ETH/USDT': '2' },
+      bookedTradeIds: ['t1', 't2'],
+    });
   });
 
   it('continues as new after N messages with its whole view, and still dedupes earlier trades', async () => {

@@ -22,6 +22,7 @@ import {
   orderQuery,
   orderWorkflowId,
   replaceOrderUpdate,
+  type AccountView,
   type OrderWorkflowInput,
 } from '../../workflows/order-messages';
 import {
@@ -34,6 +35,7 @@ import {
   untilOrder,
   withExecWorker,
 } from '../support/order-harness';
+import { recordHistoryFromEnv } from '../support/histories';
 import { SCRIPTED, ScriptedOrderVenues } from '../support/scripted-order-venue';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 
@@ -66,6 +68,15 @@ describe('orderWorkflow (time-skipping)', () => {
   const accountOf = (input: OrderWorkflowInput) => accountViewOf(env, input.venue, input.account);
   const until = untilOrder;
   const ended = (handle: WorkflowHandle<typeof orderWorkflow>) => endedOrder(env, handle);
+  /** Queries the account until `ok` holds (real time: the submit's timeout must not be skipped to). */
+  const untilAccount = async (input: OrderWorkflowInput, ok: (a: AccountView) => boolean) => {
+    for (let i = 0; i < 200; i++) {
+      const view = await accountOf(input).catch(() => undefined);
+      if (view && ok(view)) return view;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`account never got there: ${JSON.stringify(await accountOf(input))}`);
+  };
 
   it('IOC buy 100 with 30 available: 30 filled, the rest EXPIRED; the account books it exactly', async () => {
     const input = order('ioc', { tif: { kind: 'IOC' } });
@@ -213,6 +224,34 @@ describe('orderWorkflow (time-skipping)', () => {
       event: 'ACCEPTED',
       detail: 'found at the venue by client order id',
     });
+  });
+
+  it('a fill reported while the submit is still in flight reaches the account before the submit returns', async () => {
+    // A worker killed after the venue took the order: reconciliation signals its fill long before
+    // the submit's retry finds the order. The account must not wait for that retry.
+    const input = order('in-flight', { tif: { kind: 'IOC' } });
+    const venue = venues.orderVenue(SCRIPTED, input.account);
+    venue.available = { qty: '100', price: '10' };
+    let answer!: () => void;
+    venue.holdNextSubmitReply = new Promise((resolve) => (answer = resolve));
+    const [booked, view, after] = await scenario(async () => {
+      const handle = await start(input);
+      await until(handle, () => venue.accepted === 1);
+      const { tradeId, qty, price, fee, ts } = venue.trades.get(input.clientOrderId)![0]!;
+      await handle.signal(orderFillSignal, { tradeId, qty, price, fee, ts });
+      // Answered either way, so a failing run does not leave the worker waiting on the submit.
+      const booked = await untilAccount(input, (a) => a.bookedTradeIds.includes(tradeId)).finally(answer);
+      const view = await handle.result();
+      await replayHistoryOf(handle);
+      await recordHistoryFromEnv(env, handle.workflowId, 'fill-forwarded-during-submit');
+      return [booked, view, await accountOf(input)] as const;
+    });
+    expect(booked.positions).toEqual({ 'BTC/USDT': '100' });
+    expect(view).toMatchObject({ state: 'FILLED', filledQty: '100' });
+    expect(view.fills).toHaveLength(1);
+    // Booked once: the submit's own report of the same trade changed nothing.
+    expect(after.positions).toEqual({ 'BTC/USDT': '100' });
+    expect(after.bookedTradeIds).toEqual(booked.bookedTradeIds);
   });
 
   it('a run continued as new picks up the carried fills and finishes the order', async () => {

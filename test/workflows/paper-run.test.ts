@@ -29,9 +29,11 @@ import { simSymbolProperties } from '../../activities/venues/sim-order-rules';
 import { CRYPTO_HOURS } from '../../domain/brokerage/hours';
 import type { JsonObject } from '../../domain/dag/node-id';
 import { clientOrderId } from '../../domain/execution/order';
-import { runPipeline } from '../../domain/execution/pipeline';
+import { canShort, runPipeline } from '../../domain/execution/pipeline';
 import { Dec } from '../../domain/execution/symbol';
 import { computeNode } from '../../domain/nodes/library';
+import { decimalReturns } from '../../domain/risk/realized-covariance';
+import type { RiskSnapshot } from '../../domain/risk/snapshot';
 import { paperPortfolio, targetSignal } from '../../domain/run/paper';
 import { runIdOf } from '../../domain/run/run-id';
 import type { ActivationWrite } from '../../domain/world/activation';
@@ -72,6 +74,13 @@ const MOMENTUM_DAG = [input, returns, momentum, momentumTarget];
 const always = dagNode('threshold_signal', { upper: 0, lower: 0 }, [input]);
 const alwaysTarget = dagNode('target_position', { size: 0.5 }, [always]);
 const LONG_DAG = [input, always, alwaysTarget];
+/** input → threshold(close < 1e12) → target_position(0.5): always short (−0.5), which spot cannot hold. */
+const never = dagNode('threshold_signal', { upper: 1e12, lower: 1e12 }, [input]);
+const shortTarget = dagNode('target_position', { size: 0.5 }, [never]);
+const SHORT_DAG = [input, never, shortTarget];
+/** The momentum strategy without long_only: long after an up bar, short (−0.5) after a down bar. */
+const swingTarget = dagNode('target_position', { size: 0.5 }, [momentum]);
+const SWING_DAG = [input, returns, momentum, swingTarget];
 
 const paperWrite = (strategy_id: string, active: boolean): ActivationWrite => ({
   strategy_id,
@@ -176,7 +185,10 @@ describe('dagRunWorkflow in paper mode (time-skipping)', () => {
     clientOrderId(worldId, strategyId, `${runId}:${barClose}`, 0, 36);
 
   /** The targets the strategy yields at each bar close, computed here over a long run of sim bars. */
-  function momentumTargets(barCloses: number[]): Array<{ barClose: number; target: number; close: string }> {
+  function momentumTargets(
+    barCloses: number[],
+    longOnly = true,
+  ): Array<{ barClose: number; target: number; close: string }> {
     const first = barCloses[0]! - MIN - 200 * MIN;
     const bars = Array.from({ length: (barCloses.at(-1)! - MIN - first) / MIN + 1 }, (_, i) =>
       simBar(SYMBOL, '1m', first + i * MIN),
@@ -186,7 +198,7 @@ describe('dagRunWorkflow in paper mode (time-skipping)', () => {
       upper: 0,
       lower: 0,
     });
-    const targets = computeNode('target_position', [signal], { size: 0.5, long_only: true });
+    const targets = computeNode('target_position', [signal], { size: 0.5, long_only: longOnly });
     return barCloses.map((barClose) => {
       const i = (barClose - MIN - first) / MIN;
       return { barClose, target: targets[i]!, close: new Dec(closes[i]!).toFixed() };
@@ -236,6 +248,7 @@ describe('dagRunWorkflow in paper mode (time-skipping)', () => {
           undefined,
         ),
         symbol: simSymbolProperties(SYMBOL),
+        shortable: canShort(SYMBOL),
         limits: {},
         hours: CRYPTO_HOURS,
         ts: barClose,
@@ -276,6 +289,80 @@ describe('dagRunWorkflow in paper mode (time-skipping)', () => {
     expect(new Dec(account.positions[SYMBOL] ?? '0').toFixed()).toBe(position.toFixed());
     expect(new Dec(account.cash.settled).toFixed()).toBe(cash.toFixed());
     if (recordingEnabled()) await record(runId, 'paper-orders-continued');
+  });
+
+  it("a fill publishes the world's risk snapshot with the run's realized returns", async () => {
+    const worldId = 'paper-fill-snapshot';
+    const { handle, strategyId, runId } = await startRun(worldId, LONG_DAG, {});
+    // Bar 1 buys; the bar after the fill sees the position changed and publishes.
+    const progress = await barsUntil(handle, (p) => p.bars_processed >= 3);
+    await handle.signal(stopRunSignal, {});
+    expect(await handle.result()).toMatchObject({ status: 'stopped' });
+    expect(progress.orders_started).toBe(1);
+
+    const curve = await store.paperEquity.latestCurve(worldId, strategyId, 10);
+    expect(curve.map((p) => p.runId)).toEqual(curve.map(() => runId));
+    expect(new Dec(curve[0]!.position).isZero()).toBe(true);
+    expect(new Dec(curve[1]!.position).gt(0)).toBe(true);
+    const latest = await store.riskSnapshots.latest(worldId);
+    expect(latest).toMatchObject({ actor: 'system', stage: 'paper' });
+    const body = JSON.parse(latest!.body) as RiskSnapshot;
+    expect(body.weights).toEqual({ [strategyId]: 1 });
+    // Published after bar 2 (the first with the fill): the return from bar 1 to bar 2, in decimals.
+    expect(body.realized_returns).toEqual({
+      [strategyId]: decimalReturns([curve[0]!.equity, curve[1]!.equity]),
+    });
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduled = events
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter((name) => name === 'publishPortfolioSnapshot');
+    expect(scheduled).toHaveLength(1);
+    if (recordingEnabled()) await record(runId, 'paper-fill-snapshot');
+  });
+
+  it('on spot, a short target from flat orders nothing (SHORT_NOT_ALLOWED), bar after bar', async () => {
+    const worldId = 'paper-spot-short';
+    const { handle } = await startRun(worldId, SHORT_DAG, {});
+    const progress = await barsUntil(handle, (p) => p.bars_processed >= 3);
+    await handle.signal(stopRunSignal, {});
+    expect(await handle.result()).toMatchObject({ status: 'stopped' });
+    expect(progress).toMatchObject({ orders_started: 0, last_reason: 'SHORT_NOT_ALLOWED', open_orders: [] });
+  });
+
+  it('on spot, a short target after a long sells exactly the position to flat, never below', async () => {
+    const worldId = 'paper-spot-swing';
+    const { handle, strategyId, runId } = await startRun(worldId, SWING_DAG, {});
+    const account = () =>
+      env.client.workflow.getHandle(accountWorkflowId('sim', worldId)).query(accountQuery);
+    const progress = await barsUntil(handle, (p) => p.bars_processed >= 12);
+    await handle.signal(stopRunSignal, {});
+    expect(await handle.result()).toMatchObject({ status: 'stopped' });
+    // Each order the run started, in bar order: the position after it never goes below zero.
+    const barCloses = Array.from(
+      { length: progress.bars_processed },
+      (_, i) => progress.last_bar! - (progress.bars_processed - 1 - i) * MIN,
+    );
+    let position = new Dec(0);
+    const sellsToFlat: string[] = [];
+    for (const { barClose, target } of momentumTargets(barCloses, false)) {
+      const id = orderIdOf(worldId, strategyId, runId, barClose);
+      const view = await viewOf(id).catch(() => undefined);
+      if (!view) continue;
+      expect(view.state).toBe('FILLED');
+      const before = position;
+      position = view.input.side === 'buy' ? position.plus(view.input.qty) : position.minus(view.input.qty);
+      expect(position.gte(0)).toBe(true);
+      if (target < 0) {
+        // A short target on spot: the whole long sold, nothing more.
+        expect({ side: view.input.side, qty: view.input.qty }).toEqual({
+          side: 'sell',
+          qty: before.toFixed(),
+        });
+        sellsToFlat.push(id);
+      }
+    }
+    expect(sellsToFlat.length).toBeGreaterThan(0);
+    expect(new Dec((await account()).positions[SYMBOL] ?? '0').toFixed()).toBe(position.toFixed());
   });
 
   it('rejects every bar with the gate reason while the activation is closed, and starts no order', async () => {
@@ -327,6 +414,28 @@ describe('dagRunWorkflow in paper mode (time-skipping)', () => {
     expect((await viewOf(id)).state).toBe('CANCELED');
     expect(await progressOf(handle)).toMatchObject({ status: 'stopped', open_orders: [], orders_started: 1 });
     if (recordingEnabled()) await record(runId, 'paper-stop-cancels');
+  });
+
+  it('a target that moves on cancels the resting order before anything else is sized', async () => {
+    const worldId = 'paper-retarget';
+    // Limits 10 % away never fill: every order rests until the run cancels it.
+    const { handle, strategyId, runId } = await startRun(worldId, MOMENTUM_DAG, {
+      order: { type: 'limit', offset_bps: 1000 },
+    });
+    const progress = await barsUntil(handle, (p) => p.orders_started >= 2);
+    await handle.signal(stopRunSignal, { reason: 'test over' });
+    expect(await handle.result()).toMatchObject({ status: 'stopped' });
+    expect(progress.orders_started).toBeGreaterThanOrEqual(2);
+    const views = await Promise.all(progress.open_orders.map(viewOf));
+    // Every buy but the newest was canceled when the target went flat; the newest by the stop.
+    const cancelReasons = views.map(
+      (v) => v.events.find((e) => e.event === 'CANCEL_REQUESTED')?.detail?.split(':')[0],
+    );
+    expect(views.map((v) => [v.input.side, v.state])).toEqual(views.map(() => ['buy', 'CANCELED']));
+    expect(cancelReasons).toEqual([...views.slice(1).map(() => 'run retargeted'), 'run stopped']);
+    const firstBar = Number(views[0]!.input.intentId.split(':').at(-1));
+    expect(progress.open_orders[0]).toBe(orderIdOf(worldId, strategyId, runId, firstBar));
+    if (recordingEnabled()) await record(runId, 'paper-cancel-on-retarget');
   });
 
   it('ends on an engaged kill switch and, with leave_orders_open, leaves its order working', async () => {

@@ -1,11 +1,21 @@
 /**
  * The reconcile workflow on the time-skipping server (test/support/exec-env):
  * a fill the order never saw is signalled, an orphan is adopted under the
- * adopt policy and canceled under the cancel policy.
+ * adopt policy and canceled under the cancel policy, and a balance difference
+ * no fill explains is resynced with the balances two passes saw.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { orderWorkflowId } from '../../workflows/order-messages';
+import { accountQuery, accountWorkflowId, orderWorkflowId } from '../../workflows/order-messages';
+import {
+  reconcileNowSignal,
+  reconcileQuery,
+  reconcileWorkflow,
+  reconcileWorkflowId,
+  stopReconcileSignal,
+} from '../../workflows/reconcile';
+import { EXEC_QUEUE } from '../../workflows/task-queues';
 import { eventually } from '../support/eventually';
+import { recordHistoryFromEnv } from '../support/histories';
 import { createExecEnv, SYMBOL, type ExecEnv } from '../support/exec-env';
 
 describe('reconcileWorkflow (time-skipping)', () => {
@@ -68,5 +78,47 @@ describe('reconcileWorkflow (time-skipping)', () => {
     expect(await exec.auditActions(orderWorkflowId('manual-cancel-1'))).toEqual([
       'reconcile.orphan_canceled',
     ]);
+  });
+
+  it('resyncs a difference no fill explains only on the second pass that sees it, with the balances seen', async () => {
+    const id = await exec.place('acct-resync', 'resync-1');
+    // 25 USDT credited at the venue by hand: no trade, no order.
+    await exec.store.simBook.mutateOrder('acct-resync', id, (row) => ({
+      row,
+      trades: [],
+      balanceDeltas: { USDT: '25' },
+    }));
+    const account = exec.env.client.workflow.getHandle(accountWorkflowId('sim', 'acct-resync'));
+    const workflowId = reconcileWorkflowId('sim', 'acct-resync');
+    const handle = await exec.env.client.workflow.start(reconcileWorkflow, {
+      workflowId,
+      taskQueue: EXEC_QUEUE,
+      args: [{ venue: 'sim', account: 'acct-resync', intervalMs: 60_000, orphanPolicy: 'adopt' }],
+    });
+    const first = await eventually(
+      () => handle.query(reconcileQuery),
+      (s) => s?.pass === 1,
+    );
+    const untouched = await account.query(accountQuery);
+    await handle.signal(reconcileNowSignal);
+    const second = await eventually(
+      () => handle.query(reconcileQuery),
+      (s) => s?.pass === 2,
+    );
+    const resynced = await eventually(
+      () => account.query(accountQuery),
+      (v) => v.cash.settled !== '100000',
+    );
+    await handle.signal(stopReconcileSignal);
+    await handle.result();
+
+    expect(first?.applied.resync_account).toBe(0);
+    expect(untouched.cash.settled).toBe('100000');
+    expect(second).toMatchObject({ applied: { resync_account: 1 }, skipped: 0 });
+    expect(resynced.cash.settled).toBe('100025');
+    expect(await exec.auditActions(accountWorkflowId('sim', 'acct-resync'))).toEqual([
+      'reconcile.account_resynced',
+    ]);
+    await recordHistoryFromEnv(exec.env, workflowId, 'resync-after-two-passes');
   });
 });
