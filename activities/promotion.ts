@@ -198,14 +198,24 @@ const HEARTBEAT_EVERY_MS = 5_000;
 export async function resultWithHeartbeats<T>(handle: Pick<WorkflowHandle, 'result'>): Promise<T> {
   const result = handle.result() as Promise<T>;
   result.catch(() => undefined); // canceled first: its later failure is nobody's
+  // The Gateway's promotion endpoint runs this code outside any activity: it just waits.
+  const activity = activityContext();
+  if (activity === undefined) return result;
   for (;;) {
     const done = await Promise.race([
       result.then(() => true),
-      Context.current()
-        .sleep(HEARTBEAT_EVERY_MS)
-        .then(() => false),
+      activity.sleep(HEARTBEAT_EVERY_MS).then(() => false),
     ]);
     if (done) return result;
-    Context.current().heartbeat();
+    activity.heartbeat();
+  }
+}
+
+/** The running activity's context; undefined when called from elsewhere. */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
   }
 }

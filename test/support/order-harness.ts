@@ -3,9 +3,8 @@
  * store and a venue lookup, order inputs, and waiting for an order by query
  * (the time-skipping server only skips time inside `result()` and `sleep`).
  */
-import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { Store } from '../../activities/store/port';
 import type { OrderVenueLookup } from '../../activities/venues/order-port';
@@ -23,8 +22,36 @@ import {
 } from '../../workflows/order-messages';
 import { EXEC_QUEUE } from '../../workflows/task-queues';
 import { SCRIPTED } from './scripted-order-venue';
+import { connectFreshNamespace } from './worker-process';
 
 export const HOUR = 3_600_000;
+
+/** What a scenario needs of a server: a time-skipping environment, or the dev server's namespace. */
+export interface OrderTestEnv {
+  client: Client;
+  nativeConnection: NativeConnection;
+  namespace?: string;
+}
+
+/**
+ * A fresh namespace on the shared dev server (jest's global setup), for
+ * scenarios that need workflow updates: the time-skipping server loses some.
+ */
+export async function devServerEnv(prefix: string): Promise<OrderTestEnv & { close(): Promise<void> }> {
+  const temporal = await connectFreshNamespace(prefix);
+  const nativeConnection = await NativeConnection.connect({
+    address: process.env.QMTL_TEST_TEMPORAL_ADDRESS!,
+  });
+  return {
+    client: temporal.client,
+    nativeConnection,
+    namespace: temporal.client.options.namespace,
+    async close() {
+      await nativeConnection.close();
+      await temporal.connection.close();
+    },
+  };
+}
 
 /**
  * Runs `fn` while a qmtl-exec worker with every activity (orders from
@@ -34,13 +61,14 @@ export const HOUR = 3_600_000;
  * can stall a later one.
  */
 export async function withExecWorker<T>(
-  env: TestWorkflowEnvironment,
+  env: OrderTestEnv,
   store: Store,
   orderVenues: OrderVenueLookup,
   fn: () => Promise<T>,
 ): Promise<T> {
   const worker = await Worker.create({
     connection: env.nativeConnection,
+    ...(env.namespace !== undefined && { namespace: env.namespace }),
     taskQueue: EXEC_QUEUE,
     workflowBundle: await workflowBundle(),
     activities: createActivities({ store, venues: new VenueRegistry(), orderVenues, client: env.client }),
@@ -74,14 +102,14 @@ export function orderInput(
   };
 }
 
-export const startOrder = (env: TestWorkflowEnvironment, input: OrderWorkflowInput) =>
+export const startOrder = (env: Pick<OrderTestEnv, 'client'>, input: OrderWorkflowInput) =>
   env.client.workflow.start(orderWorkflow, {
     workflowId: orderWorkflowId(input.clientOrderId),
     taskQueue: EXEC_QUEUE,
     args: [input],
   });
 
-export const accountViewOf = (env: TestWorkflowEnvironment, venue: string, account: string) =>
+export const accountViewOf = (env: Pick<OrderTestEnv, 'client'>, venue: string, account: string) =>
   env.client.workflow.getHandle(accountWorkflowId(venue, account)).query(accountQuery);
 
 /** Queries the order until `ok` holds (real time: signals and updates take effect within ms). */
@@ -95,23 +123,6 @@ export async function untilOrder(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`order never got there: ${JSON.stringify(await handle.query(orderQuery))}`);
-}
-
-/**
- * The final view of an order that started a child, read by query once it
- * has closed. The Java test server stops skipping time (and answering the
- * result long poll) once a parent has closed with an abandoned child still
- * running, so this skips time itself and stops the moment the parent ends.
- */
-export async function endedOrder(
-  env: TestWorkflowEnvironment,
-  handle: WorkflowHandle<typeof orderWorkflow>,
-): Promise<OrderView> {
-  for (let i = 0; i < 100; i++) {
-    if ((await handle.describe()).status.name !== 'RUNNING') return handle.query(orderQuery);
-    await env.sleep(HOUR);
-  }
-  throw new Error(`${handle.workflowId} did not end`);
 }
 
 /** Replays a workflow's history against today's bundle: throws on nondeterminism. */

@@ -31,7 +31,7 @@ import {
   type ApplyPlan,
 } from '../../workflows/world-messages';
 import { eventually } from '../support/eventually';
-import { recordHistory, recordingEnabled } from '../support/histories';
+import { recordHistoryFromEnv } from '../support/histories';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 
 /** `old` trades both sides at 0.5; the plan swaps it for `new` at 0.6. */
@@ -131,18 +131,8 @@ describe('applyWorkflow (time-skipping)', () => {
 
   const phasesOf = (status: ApplyStatus) => status.phases.map((p) => p.phase);
 
-  /** recordHistory reads through the CLI; point it at this test server for the call. */
-  async function record(workflowId: string, caseName: string) {
-    if (!recordingEnabled()) return;
-    const devServer = process.env.QMTL_TEST_TEMPORAL_ADDRESS;
-    process.env.QMTL_TEST_TEMPORAL_ADDRESS = env.address;
-    try {
-      await recordHistory(env.client, workflowId, caseName);
-    } finally {
-      if (devServer === undefined) delete process.env.QMTL_TEST_TEMPORAL_ADDRESS;
-      else process.env.QMTL_TEST_TEMPORAL_ADDRESS = devServer;
-    }
-  }
+  /** Recorded from this test server (writes only under QMTL_RECORD_HISTORIES=1). */
+  const record = (workflowId: string, caseName: string) => recordHistoryFromEnv(env, workflowId, caseName);
 
   it('(a) every sequence acknowledged: completed, new set active, unfrozen, world decides paper', async () => {
     await worldWithRun('w-acks', 'run-a');

@@ -2,32 +2,26 @@
  * The order workflow on the time-skipping server with a real worker on
  * qmtl-exec, a real SQLite store and a scripted venue (the network edge):
  * IOC/FOK decided by the venue, partial fills by signal with exact averages,
- * dedup, cancel racing a fill, GTD/DAY timers, late fills, a submit retried
- * after an ambiguous failure, replace, the update validators — and the
- * account's cash and positions after it all.
+ * dedup, GTD/DAY timers, a submit retried after an ambiguous failure, a fill
+ * forwarded while the submit is in flight, continue-as-new, overfill — and
+ * the account's cash and positions after it all. Cancel and replace (workflow
+ * updates) run on the dev server: test/integration/order-updates.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { openStore } from '../../activities/store';
 import type { Store } from '../../activities/store/port';
-import { clientOrderId } from '../../domain/execution/order';
-import type { orderWorkflow } from '../../workflows/order';
 import {
-  cancelOrderUpdate,
   orderFillSignal,
   orderQuery,
-  orderWorkflowId,
-  replaceOrderUpdate,
   type AccountView,
   type OrderWorkflowInput,
 } from '../../workflows/order-messages';
 import {
   accountViewOf,
-  endedOrder,
   HOUR,
   orderInput,
   replayHistoryOf,
@@ -67,7 +61,6 @@ describe('orderWorkflow (time-skipping)', () => {
   const start = (input: OrderWorkflowInput) => startOrder(env, input);
   const accountOf = (input: OrderWorkflowInput) => accountViewOf(env, input.venue, input.account);
   const until = untilOrder;
-  const ended = (handle: WorkflowHandle<typeof orderWorkflow>) => endedOrder(env, handle);
   /** Queries the account until `ok` holds (real time: the submit's timeout must not be skipped to). */
   const untilAccount = async (input: OrderWorkflowInput, ok: (a: AccountView) => boolean) => {
     for (let i = 0; i < 200; i++) {
@@ -103,24 +96,6 @@ describe('orderWorkflow (time-skipping)', () => {
     expect(view).toMatchObject({ state: 'EXPIRED', filledQty: '0', fills: [] });
   });
 
-  it('GTC limit not crossed stays NEW through polls; cancel ends it CANCELED', async () => {
-    const input = order('gtc-rest', { pollIntervalMs: 100 });
-    const venue = venues.orderVenue(SCRIPTED, input.account);
-    const [resting, canceled, ended] = await scenario(async () => {
-      const handle = await start(input);
-      await until(handle, (v) => v.state === 'NEW');
-      await new Promise((resolve) => setTimeout(resolve, 500)); // several polls
-      const resting = await handle.query(orderQuery);
-      const canceled = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'test' }] });
-      return [resting, canceled, await handle.result()];
-    });
-    expect(resting).toMatchObject({ state: 'NEW', filledQty: '0' });
-    expect(resting.venueOrderId).toBeDefined();
-    expect(canceled.state).toBe('CANCELED');
-    expect(ended.state).toBe('CANCELED');
-    expect(venue.orders.get(input.clientOrderId)?.status).toBe('canceled');
-  });
-
   it('GTC partials 30/30/30/10 by signal: FILLED at the exact average; a duplicate changes nothing', async () => {
     const input = order('partials', { limitPrice: '12' });
     const fills = [
@@ -150,21 +125,6 @@ describe('orderWorkflow (time-skipping)', () => {
     expect(account.reservations).toEqual([]);
   });
 
-  it('cancel racing a fill: the fill wins, the order ends FILLED with the fill kept', async () => {
-    const input = order('race');
-    const venue = venues.orderVenue(SCRIPTED, input.account);
-    venue.beforeCancel = (id) => void venue.fill(id, '100', '9.99');
-    const [answer, view] = await scenario(async () => {
-      const handle = await start(input);
-      await until(handle, (v) => v.state === 'NEW');
-      const answer = await handle.executeUpdate(cancelOrderUpdate, { args: [{}] });
-      return [answer, await handle.result()];
-    });
-    expect(answer).toMatchObject({ state: 'FILLED', filledQty: '100', avgPrice: '9.99' });
-    expect(view.fills).toHaveLength(1);
-    expect(view.events.map((e) => e.event)).toEqual(['ACCEPTED', 'CANCEL_REQUESTED', 'FILL']);
-  });
-
   it('GTD expires by its timer a day later; a fill stamped exactly at the expiry still counts', async () => {
     const expireAt = (await env.currentTimeMs()) + DAY;
     const input = order('gtd', { tif: { kind: 'GTD', expireAt }, pollIntervalMs: 6 * HOUR });
@@ -189,26 +149,6 @@ describe('orderWorkflow (time-skipping)', () => {
       return handle.result();
     });
     expect(view).toMatchObject({ state: 'EXPIRED', filledQty: '0' });
-  });
-
-  it('a fill after the cancel is a late fill: recorded, audited, forwarded to the account', async () => {
-    const input = order('late');
-    const late = { tradeId: 'late-1', qty: '5', price: '10', fee: '0', ts: 9 };
-    const [view, account] = await scenario(async () => {
-      const handle = await start(input);
-      await until(handle, (v) => v.state === 'NEW');
-      await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'done' }] });
-      await handle.signal(orderFillSignal, late);
-      await handle.signal(orderFillSignal, late);
-      const view = await handle.result();
-      await replayHistoryOf(handle);
-      return [view, await accountOf(input)] as const;
-    });
-    expect(view).toMatchObject({ state: 'CANCELED', filledQty: '0', fills: [] });
-    expect(view.lateFills).toEqual([{ state: 'CANCELED', fill: late }]);
-    expect(account.positions).toEqual({ 'BTC/USDT': '5' });
-    const audit = await store.audit.list({ subject: `order:${input.clientOrderId}`, limit: 10 });
-    expect(audit.map((a) => a.action)).toEqual(['order.late_fill']);
   });
 
   it('a submit that fails after the venue accepted is retried and finds the order: one venue order', async () => {
@@ -296,86 +236,5 @@ describe('orderWorkflow (time-skipping)', () => {
     });
     expect(failure).toMatchObject({ type: 'OverfillInvariant', nonRetryable: true });
     expect(failure?.message).toContain('overfills');
-  });
-
-  it('cancel and replace validators refuse what the table and the symbol rules forbid', async () => {
-    const input = order('refusals');
-    const refusals = await scenario(async () => {
-      const handle = await start(input);
-      await until(handle, (v) => v.state === 'NEW');
-      await handle.signal(orderFillSignal, { tradeId: 'f1', qty: '30', price: '10', fee: '0', ts: 1 });
-      await until(handle, (v) => v.state === 'PARTIALLY_FILLED');
-      const refusals: string[] = [];
-      const refusalOf = (err: Error) => String((err.cause as Error | undefined)?.message);
-      for (const request of [{ qty: '20' }, { limitPrice: '10.005' }, { qty: '80.5' }, {}]) {
-        refusals.push(
-          await handle
-            .executeUpdate(replaceOrderUpdate, { args: [request] })
-            .then(() => 'accepted', refusalOf),
-        );
-      }
-      await handle.executeUpdate(cancelOrderUpdate, { args: [{}] });
-      refusals.push(
-        await handle.executeUpdate(cancelOrderUpdate, { args: [{}] }).then(() => 'accepted', refusalOf),
-      );
-      await handle.result();
-      return refusals;
-    });
-    expect(refusals).toEqual([
-      'qty 20 must exceed the filled 30',
-      'limit price 10.005 not a multiple of 0.01',
-      'qty 80.5 not a multiple of 1; qty 50.5 not a multiple of 1',
-      'give qty, limitPrice or both',
-      'order is CANCELED: nothing to cancel',
-    ]);
-  });
-
-  // Last: its child is left lingering, and once a parent has closed with an abandoned child running
-  // the Java test server may stop skipping time.
-  it('replace: the old order is CANCELED and the child works the rest at the new price', async () => {
-    const input = order('replace');
-    const venue = venues.orderVenue(SCRIPTED, input.account);
-    const [answer, old, child, childEnd, account] = await scenario(async () => {
-      const handle = await start(input);
-      await until(handle, (v) => v.state === 'NEW');
-      await handle.signal(orderFillSignal, { tradeId: 'r1', qty: '30', price: '10', fee: '0', ts: 1 });
-      await until(handle, (v) => v.state === 'PARTIALLY_FILLED');
-      const answer = await handle.executeUpdate(replaceOrderUpdate, { args: [{ limitPrice: '10.5' }] });
-      const childHandle = env.client.workflow.getHandle<typeof orderWorkflow>(
-        orderWorkflowId(answer.newOrderId),
-      );
-      const child = await until(childHandle, (v) => v.state === 'NEW');
-      const old = await ended(handle);
-      await replayHistoryOf(handle);
-      // From here the test server no longer skips time (see `ended`): the child is followed by query only.
-      await childHandle.signal(orderFillSignal, { tradeId: 'r2', qty: '70', price: '10.5', fee: '0', ts: 2 });
-      const childEnd = await until(childHandle, (v) => v.state === 'FILLED');
-      for (let i = 0; i < 100 && (await accountOf(input)).reservations.length > 0; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      return [answer, old, child, childEnd, await accountOf(input)] as const;
-    });
-    expect(answer.newOrderId).toBe(clientOrderId('w1', 's1', 'replace', 1));
-    expect(answer.old).toMatchObject({ state: 'CANCELED', replacedBy: answer.newOrderId, filledQty: '30' });
-    expect(old.state).toBe('CANCELED');
-    expect(child.input).toMatchObject({
-      qty: '70',
-      limitPrice: '10.5',
-      replaceSeq: 1,
-      replaces: input.clientOrderId,
-    });
-    expect(venue.orders.get(input.clientOrderId)?.status).toBe('canceled');
-    expect(venue.orders.get(answer.newOrderId)).toMatchObject({
-      status: 'open',
-      qty: '70',
-      limitPrice: '10.5',
-    });
-    expect(childEnd).toMatchObject({ state: 'FILLED', avgPrice: '10.5' });
-    // Both reservations are released; 30 bought before the replace and 70 after.
-    expect(account).toMatchObject({
-      cash: { settled: '98965' },
-      positions: { 'BTC/USDT': '100' },
-      reservations: [],
-    });
   });
 });

@@ -54,7 +54,7 @@ import {
 import { CONTROL_QUEUE, EXEC_QUEUE } from '../../workflows/task-queues';
 import { worldWorkflow } from '../../workflows/world';
 import { worldWorkflowId, writeActivationUpdate } from '../../workflows/world-messages';
-import { recordHistory, recordingEnabled } from '../support/histories';
+import { recordHistoryFromEnv, recordingEnabled } from '../support/histories';
 import { MIN, SERIES, dagNode, putStrategy } from '../support/run-fixtures';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 
@@ -469,15 +469,6 @@ describe('dagRunWorkflow in paper mode (time-skipping)', () => {
     expect((await progressOf(handle)).open_orders).toEqual([id]);
   });
 
-  /** recordHistory reads through the CLI; point it at this test server for the call. */
-  async function record(workflowId: string, caseName: string) {
-    const devServer = process.env.QMTL_TEST_TEMPORAL_ADDRESS;
-    process.env.QMTL_TEST_TEMPORAL_ADDRESS = env.address;
-    try {
-      await recordHistory(env.client, workflowId, caseName);
-    } finally {
-      if (devServer === undefined) delete process.env.QMTL_TEST_TEMPORAL_ADDRESS;
-      else process.env.QMTL_TEST_TEMPORAL_ADDRESS = devServer;
-    }
-  }
+  /** Recorded from this test server (writes only under QMTL_RECORD_HISTORIES=1). */
+  const record = (workflowId: string, caseName: string) => recordHistoryFromEnv(env, workflowId, caseName);
 });
